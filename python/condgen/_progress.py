@@ -1,0 +1,38 @@
+"""Progress bars for long fits: on in an interactive terminal, quiet otherwise."""
+
+from __future__ import annotations
+
+import sys
+
+
+def progress_enabled(progress) -> bool:
+    """Resolve a ``progress`` argument: True/False as given, None = only in an interactive terminal."""
+    if progress is None:
+        return bool(getattr(sys.stderr, "isatty", lambda: False)())
+    return bool(progress)
+
+
+def progress_bar(total: int, progress, desc: str):
+    """A tqdm bar over ``total`` steps, or a do-nothing bar when progress is off."""
+    if not progress_enabled(progress):
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def set_postfix(self, *args, **kwargs):
+        pass
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,98 @@
+"""Input checks shared by every public function: clear exceptions before C++ is reached."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "as_matrix",
+    "check_binary",
+    "check_choice",
+    "check_int",
+    "check_probability",
+    "check_real",
+]
+
+
+def check_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an int, or raise ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def check_real(value, name: str, minimum: float | None = None, maximum: float | None = None,
+               strict_minimum: bool = False) -> float:
+    """Return ``value`` as a finite float within the bounds, or raise ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None and (value < minimum or (strict_minimum and value == minimum)):
+        relation = "greater than" if strict_minimum else "at least"
+        raise ValueError(f"{name} must be {relation} {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def check_probability(value, name: str) -> float:
+    """A float in [0, 1]."""
+    return check_real(value, name, 0.0, 1.0)
+
+
+def check_choice(value, name: str, choices):
+    """``value`` must be one of ``choices``."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+    return value
+
+
+def as_matrix(X, name: str = "X", dtype=np.float64, n_columns: int | None = None,
+              allow_empty: bool = False) -> np.ndarray:
+    """Return ``X`` as a C-contiguous 2-D array of ``dtype`` with finite values.
+
+    The result is a new array whenever a conversion is needed and ``X`` itself otherwise, so
+    callers that modify the result in place must copy it first. Raises ValueError for 1-D or
+    higher-dimensional input, empty arrays, NaN or infinite values and a wrong number of columns.
+    """
+    try:
+        array = np.asarray(X)
+    except Exception as error:  # ragged lists and the like
+        raise ValueError(f"{name} must be a 2-D numeric array: {error}") from None
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise ValueError(f"{name} must be a numeric array, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array with samples in rows, got {array.ndim} dimension(s) "
+            f"(shape {array.shape}); use X.reshape(1, -1) for a single sample"
+        )
+    if not allow_empty and array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    if n_columns is not None and array.shape[1] != n_columns:
+        raise ValueError(f"{name} has {array.shape[1]} columns, expected {n_columns}")
+    array = np.ascontiguousarray(array, dtype=dtype)
+    if not np.all(np.isfinite(array)):
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(f"{name} contains NaN or infinite values (first at row {bad[0]}, column {bad[1]})")
+    return array
+
+
+def check_binary(X: np.ndarray, name: str = "X") -> np.ndarray:
+    """Raise ValueError unless every entry of ``X`` is 0 or 1; returns ``X``."""
+    bad = (X != 0) & (X != 1)
+    if np.any(bad):
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name} must be binary (0/1), found {X[row, col]!r} at row {row}, column {col}"
+        )
+    return X
