@@ -8,16 +8,19 @@ from __future__ import annotations
 from . import plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
+from .dbm import DBM, TrainLayer
 from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
 __all__ = [
+    "DBM",
     "BernoulliRBM",
     "__version__",
     "get_num_threads",
     "plot",
     "set_num_threads",
     "simulate_snp_gep",
+    "TrainLayer",
 ]
 
 
