@@ -28,6 +28,8 @@ enum StreamId : std::uint64_t {
   kStreamRbmSample = 17,  // RBM conditional sampling / Gibbs chains
   kStreamDbm = 32,        // DBM fine-tuning, Gibbs sampling
   kStreamAis = 48,        // AIS particles
+  kStreamAisInit = 49,    // AIS start states
+  kStreamAisRows = 50,    // per-row AIS of DBM likelihoods
   kStreamCgan = 64,       // CGAN noise
 };
 
