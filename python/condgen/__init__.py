@@ -8,10 +8,12 @@ from __future__ import annotations
 from . import likelihood, metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
+from .dbm import DBM, TrainLayer
 from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
 __all__ = [
+    "DBM",
     "BernoulliRBM",
     "__version__",
     "get_num_threads",
@@ -21,6 +23,7 @@ __all__ = [
     "plot",
     "set_num_threads",
     "simulate_snp_gep",
+    "TrainLayer",
 ]
 
 
