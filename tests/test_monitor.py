@@ -207,3 +207,60 @@ def test_datasets_in_insertion_order():
     monitor = Monitor("free_energy", data={name: X for name in ("z", "a", "m")})
     _Model(epochs=1, monitor=monitor).fit(X)
     assert [r.dataset for r in monitor] == ["z", "a", "m"]
+
+
+def test_monitored_rbm_fit_records_the_models_own_numbers():
+    from condgen import BernoulliRBM
+    from condgen.monitor import AISLogLikelihood
+
+    rng = np.random.default_rng(0)
+    train, test = (rng.random((60, 6)) < 0.3).astype(float), (rng.random((20, 6)) < 0.3).astype(float)
+    settings = {"n_hidden": 4, "epochs": 4, "learning_rate": 0.05, "seed": 1}
+    evaluations = ["reconstruction_error", "free_energy", "exact_log_likelihood",
+                   AISLogLikelihood(n_temperatures=300, seed=2)]
+    monitor, rbm = monitored_fit(BernoulliRBM(**settings), train, evaluations,
+                                 data={"train": train, "test": test})
+    # monitoring does not change the fit
+    plain = BernoulliRBM(**settings).fit(train)
+    np.testing.assert_array_equal(rbm.weights_, plain.weights_)
+    assert rbm.monitor is None
+    assert sorted({r.epoch for r in monitor}) == [1, 2, 3, 4]
+    last = {(r.metric, r.dataset): r for r in monitor if r.epoch == 4}
+    assert last[("reconstruction_error", "test")].value == pytest.approx(rbm.reconstruction_error(test), rel=1e-12)
+    assert last[("free_energy", "train")].value == pytest.approx(rbm.free_energy(train).mean(), rel=1e-12)
+    exact = rbm.exact_log_likelihood(test)
+    assert last[("exact_log_likelihood", "test")].value == pytest.approx(exact, rel=1e-12)
+    ais = last[("log_likelihood", "test")]
+    assert abs(ais.value - exact) <= 3 * ais.sd  # an AIS estimate with its reported sd
+    assert last[("log_partition", "")].sd == ais.sd
+    assert "log_likelihood" in monitor.metrics
+
+
+def test_monitored_dbm_fit_with_pretraining_layers():
+    from condgen import DBM
+    from condgen.monitor import LowerBound
+
+    rng = np.random.default_rng(1)
+    X = (rng.random((40, 6)) < 0.4).astype(float)
+    settings = {"n_hiddens": [4, 3], "epochs": 3, "pretrain_epochs": 2, "seed": 2}
+    layer_states = []
+
+    def snapshot(rbm, data):  # a custom evaluation: keep a copy of the layer after each epoch
+        layer_states.append((rbm.weights_.copy(), rbm.hidden_bias_.copy(), rbm.up_factor))
+        return []
+
+    monitor, dbm = monitored_fit(DBM(**settings), X, [LowerBound(method="exact"), "exact_log_likelihood"],
+                                 pretrain_evaluations=["reconstruction_error", snapshot])
+    np.testing.assert_array_equal(dbm.layers_[1].weights_, DBM(**settings).fit(X).layers_[1].weights_)
+    assert dbm.pretrain_monitor is None and dbm.monitor is None
+    assert [r.epoch for r in monitor if r.metric == "lower_bound"] == [1, 2, 3]
+    last = {r.metric: r.value for r in monitor if r.epoch == 3}
+    assert last["lower_bound"] < last["exact_log_likelihood"] == pytest.approx(dbm.exact_log_likelihood(X))
+    assert last["log_partition"] == pytest.approx(dbm.exact_log_partition())
+    # one monitor per pre-trained layer; the second one sees the data through the trained first layer
+    assert len(monitor.pretraining) == 2
+    first, second = monitor.pretraining
+    assert [r.epoch for r in first] == [1, 2] and [r.epoch for r in second] == [1, 2]
+    W, c, up = layer_states[1]  # the first layer after its last epoch
+    np.testing.assert_allclose(second.data["training data"], 1 / (1 + np.exp(-up * (X @ W + c))), rtol=1e-12)
+    assert up == 2.0

@@ -5,7 +5,8 @@ The numerical work runs in a C++ core (Eigen + OpenMP); this package holds the p
 
 from __future__ import annotations
 
-from . import data, metrics, monitor, plot
+from . import data
+from . import likelihood, metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .dbm import DBM, TrainLayer
@@ -18,6 +19,7 @@ __all__ = [
     "__version__",
     "data",
     "get_num_threads",
+    "likelihood",
     "metrics",
     "monitor",
     "plot",

@@ -12,6 +12,8 @@ of evaluations on one or several named data sets (Julia's ``DataDict``) and stor
     monitor.to_dataframe()          # with pandas installed
 
 or in one step, ``monitor, rbm = monitored_fit(BernoulliRBM(epochs=30), X, [...], data=...)``.
+A DBM's pre-training is monitored layer by layer with :class:`PretrainMonitor` (its
+``pretrain_monitor=`` hook), or with ``monitored_fit(..., pretrain_evaluations=[...])``.
 
 Ready-made evaluations (names usable as strings): ``"reconstruction_error"``, ``"free_energy"``,
 ``"exact_log_likelihood"``, ``"log_likelihood"`` (AIS), ``"lower_bound"`` (DBMs),
@@ -39,6 +41,7 @@ __all__ = [
     "MeanDifference",
     "Monitor",
     "MonitorRecord",
+    "PretrainMonitor",
     "ReconstructionError",
     "monitored_fit",
 ]
@@ -147,8 +150,8 @@ class LowerBound(_AISEvaluation):
             log_z = model.log_partition(method="exact")
         records = [("log_partition", "", float(log_z.value), float(log_z.sd))]
         for key, X in data.items():
-            value = float(model.log_prob_lower_bound(X, log_partition=log_z))
-            records.append((self.name, key, value, float(log_z.sd)))
+            bound = model.log_prob_lower_bound(X, log_partition=log_z)
+            records.append((self.name, key, float(bound.value), float(bound.sd)))
         return records
 
 
@@ -259,6 +262,9 @@ class Monitor:
     ----------
     records : list of MonitorRecord
         Everything recorded so far, in order.
+    pretraining : list of Monitor
+        The monitors of a DBM's pre-trained layers, bottom first, when :func:`monitored_fit`
+        was asked for them (empty otherwise).
 
     Examples
     --------
@@ -274,6 +280,7 @@ class Monitor:
         self.data = _as_datadict(data)
         self.every = check_int(every, "every", minimum=1)
         self.records = []
+        self.pretraining = []
         self._bar = None
 
     def __call__(self, model, epoch):
@@ -358,7 +365,48 @@ class Monitor:
         return f"Monitor({len(self.records)} records, metrics={self.metrics})"
 
 
-def monitored_fit(model, X, evaluations=("reconstruction_error",), data=None, every=1, progress=None):
+class PretrainMonitor:
+    """A DBM's ``pretrain_monitor=`` hook: one :class:`Monitor` per pre-trained layer.
+
+    The DBM calls it as ``(rbm, epoch)`` for every epoch of every layer. The first layer is
+    evaluated on ``data``; each next layer on the data propagated through the layer below,
+    ``rbm.hidden_probs(X, factor=rbm.up_factor)`` (what the layer is trained on; Julia's
+    ``propagateforward``). Use a fresh instance for every fit.
+
+    Parameters
+    ----------
+    evaluations, data, every
+        As for :class:`Monitor` (evaluations that need binary data, such as the exact
+        log-likelihood, only suit the first layer).
+
+    Attributes
+    ----------
+    layers : list of Monitor
+        One per layer, bottom first.
+    """
+
+    def __init__(self, evaluations=(), data=None, every=1):
+        if isinstance(evaluations, str) or callable(evaluations):
+            evaluations = [evaluations]
+        self.evaluations = [_as_evaluation(item) for item in evaluations]
+        self.data = _as_datadict(data)
+        self.every = check_int(every, "every", minimum=1)
+        self.layers = []
+        self._rbm = None
+
+    def __call__(self, rbm, epoch):
+        if rbm is not self._rbm:
+            data = self.data
+            if self._rbm is not None:
+                below = self._rbm
+                data = {key: below.hidden_probs(X, factor=below.up_factor) for key, X in self.layers[-1].data.items()}
+            self.layers.append(Monitor(self.evaluations, data, self.every))
+            self._rbm = rbm
+        self.layers[-1](rbm, epoch)
+
+
+def monitored_fit(model, X, evaluations=("reconstruction_error",), data=None, every=1, progress=None,
+                  pretrain_evaluations=None, pretrain_data=None):
     """Fit ``model`` on ``X`` with a :class:`Monitor` attached; returns ``(monitor, model)``.
 
     Julia's ``monitored_fitrbm`` / ``monitored_fitdbm``. The model's ``monitor`` (and ``progress``)
@@ -375,24 +423,38 @@ def monitored_fit(model, X, evaluations=("reconstruction_error",), data=None, ev
     data : array-like or dict, optional
         Data sets to evaluate on; default ``{"training data": X}``.
     progress : bool or None
-        A progress bar over the epochs showing the latest monitored values; None = only in an
-        interactive terminal.
+        A progress bar over the epochs (for a DBM, the fine-tuning epochs) showing the latest
+        monitored values; None = only in an interactive terminal.
+    pretrain_evaluations : optional
+        DBMs: evaluations of every pre-trained layer (a :class:`PretrainMonitor`), on
+        ``pretrain_data`` (default: the data of the fine-tuning monitor).
 
     Returns
     -------
     monitor : Monitor
+        With ``monitor.pretraining`` holding the layers' monitors when asked for.
     model : the fitted model (the same object)
     """
     if not hasattr(model, "monitor"):
         raise TypeError(f"{type(model).__name__} has no monitor hook")
     monitor = Monitor(evaluations, X if data is None else data, every=every)
-    saved = {name: getattr(model, name) for name in ("monitor", "progress") if hasattr(model, name)}
+    hooks = ("monitor", "progress")
+    pretrain = None
+    if pretrain_evaluations is not None:
+        if not hasattr(model, "pretrain_monitor"):
+            raise TypeError(f"{type(model).__name__} has no pretrain_monitor hook")
+        pretrain = PretrainMonitor(pretrain_evaluations, monitor.data if pretrain_data is None else pretrain_data,
+                                   every=every)
+        hooks += ("pretrain_monitor",)
+    saved = {name: getattr(model, name) for name in hooks if hasattr(model, name)}
     total = getattr(model, "epochs", None)
     with progress_bar(total if isinstance(total, int) else None, progress,
                       f"fitting {type(model).__name__}") as bar:
         monitor._bar = bar
         try:
             model.monitor = monitor
+            if pretrain is not None:
+                model.pretrain_monitor = pretrain
             if "progress" in saved:
                 model.progress = False  # one bar, ours, with the monitored values
             model.fit(X)
@@ -400,5 +462,7 @@ def monitored_fit(model, X, evaluations=("reconstruction_error",), data=None, ev
             monitor._bar = None
             for name, value in saved.items():
                 setattr(model, name, value)
+    if pretrain is not None:
+        monitor.pretraining = pretrain.layers
     return monitor, model
 
