@@ -12,6 +12,7 @@
 #include "condgen/parallel.hpp"
 #include "condgen/random_fill.hpp"
 #include "condgen/rbm.hpp"
+#include "condgen/rbm_types.hpp"
 #include "condgen/rng.hpp"
 
 namespace py = pybind11;
@@ -392,6 +393,164 @@ void bind_rbm(py::module_& m) {
         "log Z by enumerating the smaller layer (float64).");
 }
 
+// ---- RBMs of other unit types (condgen/rbm_types.hpp) -------------------------------------------
+// A model travels as (visible, hidden, W, b, c, sigma, groups): unit-type codes, the parameter
+// arrays (sigma empty unless Gaussian visible) and the softmax0 group sizes.
+template <class T>
+condgen::TypedRbm<T> typed_rbm(int visible, int hidden, const Eigen::Ref<const condgen::RowMatrix<T>>& W,
+                               const Eigen::Ref<const condgen::Vector<T>>& b,
+                               const Eigen::Ref<const condgen::Vector<T>>& c,
+                               const Eigen::Ref<const condgen::Vector<T>>& sigma, const std::vector<Index>& groups) {
+  if (visible < 0 || visible > 4 || hidden < 0 || hidden > 1) throw std::invalid_argument("unknown unit type code");
+  if (W.outerStride() != W.cols()) throw std::invalid_argument("W must be C-contiguous");
+  // The maps alias the caller's arrays; kernels taking a const TypedRbm never write through them.
+  auto* w = const_cast<T*>(W.data());
+  auto* pb = const_cast<T*>(b.data());
+  auto* pc = const_cast<T*>(c.data());
+  auto* ps = const_cast<T*>(sigma.data());
+  condgen::TypedRbm<T> rbm{static_cast<condgen::VisibleUnits>(visible), static_cast<condgen::HiddenUnits>(hidden),
+                           {w, W.rows(), W.cols()}, {pb, b.size()}, {pc, c.size()}, {ps, sigma.size()}, groups};
+  rbm.check();
+  return rbm;
+}
+
+condgen::PcdMode pcd_mode(const std::string& pcd) {
+  if (pcd == "none") return condgen::PcdMode::kNone;
+  if (pcd == "mean_field") return condgen::PcdMode::kMeanField;
+  if (pcd == "tieleman") return condgen::PcdMode::kTieleman;
+  throw std::invalid_argument("pcd must be 'none', 'mean_field' or 'tieleman', got '" + pcd + "'");
+}
+
+template <class T>
+void bind_types_dtype(py::module_& m) {
+  using Mat = condgen::RowMatrix<T>;
+  using Vec = condgen::Vector<T>;
+  using In = Eigen::Ref<const Mat>;
+  using InVec = Eigen::Ref<const Vec>;
+  using Out = Eigen::Ref<Mat>;
+  using OutVec = Eigen::Ref<Vec>;
+  using Groups = std::vector<Index>;
+#define CONDGEN_TYPED_ARGS                                                                                    \
+  py::arg("visible"), py::arg("hidden"), py::arg("W").noconvert(), py::arg("b").noconvert(),               \
+      py::arg("c").noconvert(), py::arg("sigma").noconvert(), py::arg("groups")
+  m.def(
+      "typed_hidden_potential",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, In V, T factor) {
+        const auto rbm = typed_rbm<T>(vt, ht, W, b, c, sigma, groups);
+        Mat H(V.rows(), W.cols());
+        py::gil_scoped_release release;
+        condgen::typed_hidden_potential<T>(rbm, V, factor, H);
+        return H;
+      },
+      CONDGEN_TYPED_ARGS, py::arg("V").noconvert(), py::arg("factor"), "E[h | v] of every row of V.");
+  m.def(
+      "typed_visible_potential",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, In H, T factor) {
+        const auto rbm = typed_rbm<T>(vt, ht, W, b, c, sigma, groups);
+        Mat V(H.rows(), W.rows());
+        py::gil_scoped_release release;
+        condgen::typed_visible_potential<T>(rbm, H, factor, V);
+        return V;
+      },
+      CONDGEN_TYPED_ARGS, py::arg("H").noconvert(), py::arg("factor"), "E[v | h] of every row of H.");
+  m.def(
+      "typed_sample_hidden",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, In V, std::uint64_t seed) {
+        const auto rbm = typed_rbm<T>(vt, ht, W, b, c, sigma, groups);
+        Mat H(V.rows(), W.cols());
+        py::gil_scoped_release release;
+        condgen::typed_sample_hidden<T>(rbm, V, seed, H);
+        return H;
+      },
+      CONDGEN_TYPED_ARGS, py::arg("V").noconvert(), py::arg("seed"), "Samples of h | v for every row of V.");
+  m.def(
+      "typed_sample_visible",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, In H, std::uint64_t seed) {
+        const auto rbm = typed_rbm<T>(vt, ht, W, b, c, sigma, groups);
+        Mat V(H.rows(), W.rows());
+        py::gil_scoped_release release;
+        condgen::typed_sample_visible<T>(rbm, H, seed, V);
+        return V;
+      },
+      CONDGEN_TYPED_ARGS, py::arg("H").noconvert(), py::arg("seed"), "Samples of v | h for every row of H.");
+  m.def(
+      "typed_free_energy",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, In V) {
+        const auto rbm = typed_rbm<T>(vt, ht, W, b, c, sigma, groups);
+        Vec out(V.rows());
+        py::gil_scoped_release release;
+        condgen::typed_free_energy<T>(rbm, V, out);
+        return out;
+      },
+      CONDGEN_TYPED_ARGS, py::arg("V").noconvert(), "Free energy of every row of V.");
+  m.def(
+      "typed_gibbs",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, Out V, Out H, int steps,
+         const std::vector<Index>& clamped, std::uint64_t seed) {
+        const auto rbm = typed_rbm<T>(vt, ht, W, b, c, sigma, groups);
+        py::gil_scoped_release release;
+        condgen::typed_gibbs<T>(rbm, V, H, steps, clamped, seed);
+      },
+      CONDGEN_TYPED_ARGS, py::arg("V").noconvert(), py::arg("H").noconvert(), py::arg("steps"),
+      py::arg("clamped"), py::arg("seed"), "Alternating Gibbs steps in place; clamped visible columns kept.");
+  m.def(
+      "typed_train_epoch",
+      [](int vt, int ht, Out W, OutVec b, OutVec c, OutVec sigma, const Groups& groups, In X, Out chain,
+         Index batch_size, int cd_steps, const std::string& pcd, T learning_rate, T sd_learning_rate, T up_factor,
+         T down_factor, std::uint64_t seed) {
+        auto rbm = typed_rbm<T>(vt, ht, W, b, c, sigma, groups);
+        condgen::TypedTrainOptions<T> options;
+        options.batch_size = batch_size;
+        options.cd_steps = cd_steps;
+        options.pcd = pcd_mode(pcd);
+        options.learning_rate = learning_rate;
+        options.sd_learning_rate = sd_learning_rate;
+        options.up_factor = up_factor;
+        options.down_factor = down_factor;
+        options.seed = seed;
+        py::gil_scoped_release release;
+        condgen::typed_train_epoch<T>(rbm, X, chain, options);
+      },
+      CONDGEN_TYPED_ARGS, py::arg("X").noconvert(), py::arg("chain").noconvert(), py::arg("batch_size"),
+      py::arg("cd_steps"), py::arg("pcd"), py::arg("learning_rate"), py::arg("sd_learning_rate"),
+      py::arg("up_factor"), py::arg("down_factor"), py::arg("seed"),
+      "One epoch of CD/PCD training, parameters (and sigma) and chain updated in place.");
+}
+
+void bind_types(py::module_& m) {
+  bind_types_dtype<double>(m);
+  bind_types_dtype<float>(m);
+  using In = Eigen::Ref<const condgen::RowMatrix<double>>;
+  using InVec = Eigen::Ref<const condgen::Vector<double>>;
+  using Groups = std::vector<Index>;
+  m.def(
+      "typed_exact_log_partition",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups) {
+        const auto rbm = typed_rbm<double>(vt, ht, W, b, c, sigma, groups);
+        py::gil_scoped_release release;
+        return condgen::typed_exact_log_partition(rbm);
+      },
+      CONDGEN_TYPED_ARGS, "log Z by enumerating the hidden layer (float64).");
+  m.def(
+      "typed_log_partition_zero_weights",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups) {
+        return condgen::typed_log_partition_zero_weights(typed_rbm<double>(vt, ht, W, b, c, sigma, groups));
+      },
+      CONDGEN_TYPED_ARGS, "log Z of the model with zero weights (float64).");
+  m.def(
+      "typed_ais_log_weights",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, InVec betas, Index n_particles,
+         int burn_in, std::uint64_t seed) {
+        const auto rbm = typed_rbm<double>(vt, ht, W, b, c, sigma, groups);
+        py::gil_scoped_release release;
+        return condgen::typed_ais_log_weights(rbm, betas, n_particles, burn_in, seed);
+      },
+      CONDGEN_TYPED_ARGS, py::arg("betas").noconvert(), py::arg("n_particles"), py::arg("burn_in"),
+      py::arg("seed"), "AIS log importance weights from the zero-weight model (float64).");
+#undef CONDGEN_TYPED_ARGS
+}
+// ---- end RBMs of other unit types ----------------------------------------------------------------
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
@@ -401,4 +560,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   bind_ais(m);
   bind_rbm(m);
   bind_dbm(m);
+  bind_types(m);
 }

@@ -11,11 +11,18 @@ from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .dbm import DBM, TrainLayer
 from .rbm import BernoulliRBM
+from .rbm_types import (BernoulliGaussianRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM, GaussianBernoulliRBM2,
+                        Softmax0BernoulliRBM)
 from .simulate import simulate_snp_gep
 
 __all__ = [
     "DBM",
     "BernoulliRBM",
+    "BernoulliGaussianRBM",
+    "Binomial2BernoulliRBM",
+    "GaussianBernoulliRBM",
+    "GaussianBernoulliRBM2",
+    "Softmax0BernoulliRBM",
     "__version__",
     "data",
     "get_num_threads",

@@ -26,11 +26,13 @@ enum StreamId : std::uint64_t {
   kStreamTest = 1,        // raw draws exposed for the RNG tests
   kStreamRbmEpoch = 16,   // RBM training: shuffling and sampling during one epoch
   kStreamRbmSample = 17,  // RBM conditional sampling / Gibbs chains
+  kStreamRbmTypes = 18,   // RBMs of other unit types: training epochs, sampling
   kStreamDbm = 32,        // DBM fine-tuning, Gibbs sampling
   kStreamDbmShuffle = 33, // DBM fine-tuning: minibatch order
   kStreamAis = 48,        // AIS particles
   kStreamAisInit = 49,    // AIS start states
   kStreamAisRows = 50,    // per-row AIS of DBM likelihoods
+  kStreamAisTypes = 51,   // AIS of RBMs of other unit types
   kStreamCgan = 64,       // CGAN noise
 };
 
