@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -589,7 +590,10 @@ class TypedTrainer {
     rbm_.b += visible_lr * db_;
     rbm_.c += lr * dc_;
     if (gaussian && sd_lr > T(0)) {
-      rbm_.sigma.array() *= (sd_lr * ds_.array() / rbm_.sigma.array()).exp();
+      // Multiplicative step, at most a factor e per update and never below the smallest normal
+      // number, so sigma stays positive however large the step size.
+      const auto log_step = (sd_lr * ds_.array() / rbm_.sigma.array()).max(T(-1)).min(T(1));
+      rbm_.sigma.array() = (rbm_.sigma.array() * log_step.exp()).max(std::numeric_limits<T>::min());
     }
   }
 

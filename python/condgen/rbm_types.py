@@ -588,12 +588,12 @@ class _GaussianVisibleRBM(_TypedRBM):
         if constant.size:
             raise ValueError(f"X has constant columns {constant.tolist()[:10]}: Gaussian units need a positive "
                              "standard deviation (drop the columns or add noise)")
-        factor = check_real(self.sd_init_factor, "sd_init_factor", minimum=0.0)
-        if factor > 0:
-            sigma = sigma * factor
         W = rng.standard_normal((X.shape[1], n_hidden)) / math.sqrt(X.shape[1])
         if self._visible_code == _GAUSSIAN2:
             W = W * sigma[:, None]
+        factor = check_real(self.sd_init_factor, "sd_init_factor", minimum=0.0)
+        if factor > 0:  # after the weights, as Julia's fitrbm
+            sigma = sigma * factor
         return W, X.mean(axis=0, dtype=np.float64), np.zeros(n_hidden), sigma
 
     def _set_parameters(self, W, b, c, sigma):

@@ -125,7 +125,7 @@ struct TypedTrainOptions {
 /// rbm_train_epoch: shuffled minibatches, one plain gradient-ascent step each, with the gradients
 /// of §2.4 (Gaussian: scaled data; Binomial2: half step on W and b). Standard deviations move by
 /// sigma <- sigma * exp(sd_lr * g_sigma / sigma): to first order Julia's step sigma + sd_lr g_sigma,
-/// but sigma stays positive.
+/// but sigma stays positive (the exponent is clipped to [-1, 1]: at most a factor e per update).
 template <class T>
 void typed_train_epoch(TypedRbm<T>& rbm, ConstMatrixRef<T> X, MatrixRef<T> chain, const TypedTrainOptions<T>& options);
 
