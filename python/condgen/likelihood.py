@@ -94,6 +94,9 @@ def _softplus(x):
 
 
 def _rbm_params(rbm, name="model"):
+    if getattr(rbm, "_visible_code", 0) or getattr(rbm, "_hidden_code", 0):  # condgen.rbm_types
+        raise ValueError(f"{name} is a {type(rbm).__name__}: these functions handle binary RBMs and DBMs; use its "
+                         "own log_partition / log_likelihood methods")
     try:
         W, b, c = rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_
     except AttributeError:
