@@ -441,6 +441,75 @@ Vector<double> typed_ais_log_weights(const TypedRbm<double>& rbm, ConstVectorRef
 
 namespace {
 
+/// Sum over rows of the sigma gradient terms (boltzmann.md §2.4), times scale, into ds.
+template <class T, class VM, class HM>
+void add_sigma_terms(const TypedRbm<T>& rbm, const VM& v, const HM& h, T scale, Vector<T>& ds) {
+  const RowMatrix<T> hw = h * rbm.W.transpose();
+  const auto s = rbm.sigma.transpose().array();
+  for (Index r = 0; r < v.rows(); ++r) {
+    const auto centred_sq = (v.row(r) - rbm.b.transpose()).array().square();
+    if (rbm.visible == VisibleUnits::kGaussian) {
+      ds += scale * (centred_sq / s.cube() - hw.row(r).array() * v.row(r).array() / s.square()).matrix().transpose();
+    } else {
+      ds += scale * ((centred_sq - T(2) * v.row(r).array() * hw.row(r).array()) / s.cube()).matrix().transpose();
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void typed_gradient_step(TypedRbm<T>& rbm, MatrixRef<T> vp, ConstMatrixRef<T> hp, MatrixRef<T> vn,
+                         ConstMatrixRef<T> hn, T learning_rate, T sd_learning_rate, GradientBuffers<T>& buffers) {
+  const Index nv = rbm.nv(), nh = rbm.nh();
+  check_shape(vp.rows(), vp.cols(), vp.rows(), nv, "positive visible statistics");
+  check_shape(hp.rows(), hp.cols(), vp.rows(), nh, "positive hidden statistics");
+  check_shape(vn.rows(), vn.cols(), vn.rows(), nv, "negative visible statistics");
+  check_shape(hn.rows(), hn.cols(), vn.rows(), nh, "negative hidden statistics");
+  if (vp.rows() < 1 || vn.rows() < 1) throw std::invalid_argument("gradient statistics need at least one row");
+  Vector<T>& db = buffers.db;
+  Vector<T>& dc = buffers.dc;
+  Vector<T>& ds = buffers.ds;
+  const T inv_pos = T(1) / static_cast<T>(vp.rows()), inv_neg = T(1) / static_cast<T>(vn.rows());
+  const bool gaussian = rbm.gaussian_visible();
+  if (gaussian && sd_learning_rate > T(0)) {  // before W and b move
+    ds.setZero(nv);
+    add_sigma_terms(rbm, vp, hp, inv_pos, ds);
+    add_sigma_terms(rbm, vn, hn, -inv_neg, ds);
+  }
+  db.setZero(nv);
+  add_row_sum(vp, inv_pos, db);
+  add_row_sum(vn, -inv_neg, db);
+  dc.setZero(nh);
+  add_row_sum(hp, inv_pos, dc);
+  add_row_sum(hn, -inv_neg, dc);
+  // Binomial2 units are two Bernoulli copies: half the step on the visible side (§2.5).
+  const T lr = learning_rate;
+  const T visible_lr = rbm.visible == VisibleUnits::kBinomial2 ? lr / T(2) : lr;
+  if (gaussian) {
+    const Vector<T> scale = input_scale(rbm);  // gW from the scaled data V / sigma or V / sigma^2
+    vp.array().rowwise() *= scale.transpose().array();
+    vn.array().rowwise() *= scale.transpose().array();
+    db.array() /= rbm.sigma.array().square();
+  }
+  const bool parallel = (vp.rows() + vn.rows()) * nv * nh >= kParallelWork;
+  for_each_rows(nv, parallel, [&](Index, Index begin, Index end) {
+    auto w = rbm.W.middleRows(begin, end - begin);
+    w.noalias() += (visible_lr * inv_pos) * (vp.middleCols(begin, end - begin).transpose() * hp);
+    w.noalias() -= (visible_lr * inv_neg) * (vn.middleCols(begin, end - begin).transpose() * hn);
+  });
+  rbm.b += visible_lr * db;
+  rbm.c += lr * dc;
+  if (gaussian && sd_learning_rate > T(0)) {
+    // Multiplicative step, at most a factor e per update and never below the smallest normal
+    // number, so sigma stays positive however large the step size.
+    const auto log_step = (sd_learning_rate * ds.array() / rbm.sigma.array()).max(T(-1)).min(T(1));
+    rbm.sigma.array() = (rbm.sigma.array() * log_step.exp()).max(std::numeric_limits<T>::min());
+  }
+}
+
+namespace {
+
 /// Buffers and streams of one training epoch of a typed RBM, reused by every minibatch.
 template <class T>
 class TypedTrainer {
@@ -454,7 +523,6 @@ class TypedTrainer {
     }
     v_pos_.resize(opt.batch_size, nv), h_pos_.resize(opt.batch_size, nh);
     s_.resize(chain_rows_, nh), v_neg_.resize(chain_rows_, nv), h_neg_.resize(chain_rows_, nh);
-    db_.resize(nv), dc_.resize(nh), ds_.resize(nv);
   }
 
   void run() {
@@ -539,62 +607,8 @@ class TypedTrainer {
       hidden(vn, hn);
       if (opt_.pcd == PcdMode::kMeanField) chain_ = hn;
     }
-    gradient_step(vp, hp, v_neg_.topRows(m), h_neg_.topRows(m));
-  }
-
-  /// sum over rows of the sigma gradient terms (boltzmann.md §2.4) into ds_ with the given sign.
-  template <class VM, class HM>
-  void add_sigma_terms(const VM& v, const HM& h, T scale) {
-    const RowMatrix<T> hw = h * rbm_.W.transpose();
-    const auto s = rbm_.sigma.transpose().array();
-    for (Index r = 0; r < v.rows(); ++r) {
-      const auto centred_sq = (v.row(r) - rbm_.b.transpose()).array().square();
-      if (rbm_.visible == VisibleUnits::kGaussian) {
-        ds_ += scale * (centred_sq / s.cube() - hw.row(r).array() * v.row(r).array() / s.square()).matrix().transpose();
-      } else {
-        ds_ += scale * ((centred_sq - T(2) * v.row(r).array() * hw.row(r).array()) / s.cube()).matrix().transpose();
-      }
-    }
-  }
-
-  template <class VP, class HP, class VN, class HN>
-  void gradient_step(VP vp, HP hp, VN vn, HN hn) {
-    const T inv_pos = T(1) / static_cast<T>(vp.rows()), inv_neg = T(1) / static_cast<T>(vn.rows());
-    const bool gaussian = rbm_.gaussian_visible();
-    const T sd_lr = opt_.sd_learning_rate;
-    if (gaussian && sd_lr > T(0)) {  // before W and b move
-      ds_.setZero();
-      add_sigma_terms(vp, hp, inv_pos);
-      add_sigma_terms(vn, hn, -inv_neg);
-    }
-    db_.setZero();
-    add_row_sum(vp, inv_pos, db_);
-    add_row_sum(vn, -inv_neg, db_);
-    dc_.setZero();
-    add_row_sum(hp, inv_pos, dc_);
-    add_row_sum(hn, -inv_neg, dc_);
-    // Binomial2 units are two Bernoulli copies: half the step on the visible side (§2.5).
-    const T lr = opt_.learning_rate;
-    const T visible_lr = rbm_.visible == VisibleUnits::kBinomial2 ? lr / T(2) : lr;
-    if (gaussian) {
-      const Vector<T> scale = input_scale(rbm_);  // gW from the scaled data V / sigma or V / sigma^2
-      vp.array().rowwise() *= scale.transpose().array();
-      vn.array().rowwise() *= scale.transpose().array();
-      db_.array() /= rbm_.sigma.array().square();
-    }
-    for_each_rows(rbm_.nv(), parallel(vp.rows() + vn.rows()), [&](Index, Index begin, Index end) {
-      auto w = rbm_.W.middleRows(begin, end - begin);
-      w.noalias() += (visible_lr * inv_pos) * (vp.middleCols(begin, end - begin).transpose() * hp);
-      w.noalias() -= (visible_lr * inv_neg) * (vn.middleCols(begin, end - begin).transpose() * hn);
-    });
-    rbm_.b += visible_lr * db_;
-    rbm_.c += lr * dc_;
-    if (gaussian && sd_lr > T(0)) {
-      // Multiplicative step, at most a factor e per update and never below the smallest normal
-      // number, so sigma stays positive however large the step size.
-      const auto log_step = (sd_lr * ds_.array() / rbm_.sigma.array()).max(T(-1)).min(T(1));
-      rbm_.sigma.array() = (rbm_.sigma.array() * log_step.exp()).max(std::numeric_limits<T>::min());
-    }
+    typed_gradient_step<T>(rbm_, vp, hp, v_neg_.topRows(m), h_neg_.topRows(m), opt_.learning_rate,
+                           opt_.sd_learning_rate, gradient_);
   }
 
   TypedRbm<T>& rbm_;
@@ -604,7 +618,7 @@ class TypedTrainer {
   Index chain_rows_ = 0;
   std::vector<RandomStream> streams_;
   RowMatrix<T> v_pos_, h_pos_, s_, v_neg_, h_neg_;
-  Vector<T> db_, dc_, ds_;
+  GradientBuffers<T> gradient_;
 };
 
 }  // namespace
@@ -640,7 +654,9 @@ void typed_train_epoch(TypedRbm<T>& rbm, ConstMatrixRef<T> X, MatrixRef<T> chain
   template void typed_free_energy<T>(const TypedRbm<T>&, ConstMatrixRef<T>, VectorRef<T>);                        \
   template void typed_gibbs<T>(const TypedRbm<T>&, MatrixRef<T>, MatrixRef<T>, int, const std::vector<Index>&,    \
                                std::uint64_t);                                                                    \
-  template void typed_train_epoch<T>(TypedRbm<T>&, ConstMatrixRef<T>, MatrixRef<T>, const TypedTrainOptions<T>&);
+  template void typed_train_epoch<T>(TypedRbm<T>&, ConstMatrixRef<T>, MatrixRef<T>, const TypedTrainOptions<T>&); \
+  template void typed_gradient_step<T>(TypedRbm<T>&, MatrixRef<T>, ConstMatrixRef<T>, MatrixRef<T>,              \
+                                       ConstMatrixRef<T>, T, T, GradientBuffers<T>&);
 
 CONDGEN_INSTANTIATE_TYPED_RBM(float)
 CONDGEN_INSTANTIATE_TYPED_RBM(double)

@@ -107,6 +107,19 @@ double typed_log_partition_zero_weights(const TypedRbm<double>& rbm);
 Vector<double> typed_ais_log_weights(const TypedRbm<double>& rbm, ConstVectorRef<double> betas, Index n_particles,
                                      int burn_in, std::uint64_t seed);
 
+/// Work vectors of typed_gradient_step, reused between calls.
+template <class T>
+struct GradientBuffers {
+  Vector<T> db, dc, ds;
+};
+
+/// One plain gradient-ascent step from positive statistics (vp, hp: data and hidden potentials)
+/// and negative ones (vn, hn), with the type-specific gradients of boltzmann.md §2.4-§2.5 (see
+/// typed_train_epoch). vp and vn are used as work space (scaled in place for Gaussian units).
+template <class T>
+void typed_gradient_step(TypedRbm<T>& rbm, MatrixRef<T> vp, ConstMatrixRef<T> hp, MatrixRef<T> vn,
+                         ConstMatrixRef<T> hn, T learning_rate, T sd_learning_rate, GradientBuffers<T>& buffers);
+
 /// Training settings of one epoch (boltzmann.md §2).
 template <class T>
 struct TypedTrainOptions {
