@@ -63,6 +63,13 @@ void for_each_rows(Index n, bool parallel, Body&& body) {
   }
 }
 
+/// Whether work on `rows` rows is worth running in parallel (below, OpenMP start-up costs more than
+/// it saves; chunks and streams are the same either way, so are the results).
+template <class T>
+bool large(const TypedRbm<T>& rbm, Index rows) {
+  return rows * rbm.nv() * rbm.nh() >= kParallelWork;
+}
+
 }  // namespace
 
 template <class T>
@@ -204,7 +211,7 @@ void typed_hidden_potential(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T facto
   rbm.check();
   check_shape(V.rows(), V.cols(), V.rows(), rbm.nv(), "visible input");
   check_shape(H.rows(), H.cols(), V.rows(), rbm.nh(), "hidden output");
-  for_each_chunk(V.rows(), kChunkRows, [&](Index, Index begin, Index end) {
+  for_each_rows(V.rows(), large(rbm, V.rows()), [&](Index, Index begin, Index end) {
     typed_hidden_potential_block<T>(rbm, V.middleRows(begin, end - begin), factor, H.middleRows(begin, end - begin));
   });
 }
@@ -214,7 +221,7 @@ void typed_visible_potential(const TypedRbm<T>& rbm, ConstMatrixRef<T> H, T fact
   rbm.check();
   check_shape(H.rows(), H.cols(), H.rows(), rbm.nh(), "hidden input");
   check_shape(V.rows(), V.cols(), H.rows(), rbm.nv(), "visible output");
-  for_each_chunk(H.rows(), kChunkRows, [&](Index, Index begin, Index end) {
+  for_each_rows(H.rows(), large(rbm, H.rows()), [&](Index, Index begin, Index end) {
     typed_visible_potential_block<T>(rbm, H.middleRows(begin, end - begin), factor, V.middleRows(begin, end - begin));
   });
 }
@@ -224,7 +231,7 @@ void typed_sample_hidden(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, std::uint6
   rbm.check();
   check_shape(V.rows(), V.cols(), V.rows(), rbm.nv(), "visible input");
   check_shape(H.rows(), H.cols(), V.rows(), rbm.nh(), "hidden output");
-  for_each_chunk(V.rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
+  for_each_rows(V.rows(), large(rbm, V.rows()), [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamRbmTypes, static_cast<std::uint64_t>(chunk));
     auto h = H.middleRows(begin, end - begin);
     typed_hidden_potential_block<T>(rbm, V.middleRows(begin, end - begin), T(1), h);
@@ -237,7 +244,7 @@ void typed_sample_visible(const TypedRbm<T>& rbm, ConstMatrixRef<T> H, std::uint
   rbm.check();
   check_shape(H.rows(), H.cols(), H.rows(), rbm.nh(), "hidden input");
   check_shape(V.rows(), V.cols(), H.rows(), rbm.nv(), "visible output");
-  for_each_chunk(H.rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
+  for_each_rows(H.rows(), large(rbm, H.rows()), [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamRbmTypes, static_cast<std::uint64_t>(chunk));
     auto v = V.middleRows(begin, end - begin);
     typed_visible_potential_block<T>(rbm, H.middleRows(begin, end - begin), T(1), v);
@@ -250,7 +257,7 @@ void typed_free_energy(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, VectorRef<T>
   rbm.check();
   check_shape(V.rows(), V.cols(), out.size(), rbm.nv(), "visible input");
   const Index nh = rbm.nh();
-  for_each_chunk(V.rows(), kChunkRows, [&](Index, Index begin, Index end) {
+  for_each_rows(V.rows(), large(rbm, V.rows()), [&](Index, Index begin, Index end) {
     const auto v = V.middleRows(begin, end - begin);
     if (rbm.hidden == HiddenUnits::kGaussian) {
       // integral over h of exp(-(h-c)^2/2 + x h), x = W^T v: (2 pi)^(nh/2) exp(c.x + |x|^2 / 2)
@@ -293,7 +300,7 @@ void typed_gibbs(const TypedRbm<T>& rbm, MatrixRef<T> V, MatrixRef<T> H, int ste
   for (Index column : clamped) {
     if (column < 0 || column >= rbm.nv()) throw std::invalid_argument("clamped column out of range");
   }
-  for_each_chunk(V.rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
+  for_each_rows(V.rows(), large(rbm, V.rows() * std::max(steps, 1)), [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamRbmTypes, static_cast<std::uint64_t>(chunk));
     auto v = V.middleRows(begin, end - begin);
     auto h = H.middleRows(begin, end - begin);

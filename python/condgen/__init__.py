@@ -11,6 +11,7 @@ from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .dbm import DBM, TrainLayer
 from .rbm import BernoulliRBM
+from .multimodal import MultimodalDBM, PartitionedRBM
 from .rbm_types import (BernoulliGaussianRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM, GaussianBernoulliRBM2,
                         Softmax0BernoulliRBM)
 from .simulate import simulate_snp_gep
@@ -22,6 +23,8 @@ __all__ = [
     "Binomial2BernoulliRBM",
     "GaussianBernoulliRBM",
     "GaussianBernoulliRBM2",
+    "MultimodalDBM",
+    "PartitionedRBM",
     "Softmax0BernoulliRBM",
     "__version__",
     "data",

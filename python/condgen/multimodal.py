@@ -1,0 +1,537 @@
+"""Partitioned RBMs and multimodal DBMs: several data types side by side in one model.
+
+Spec: boltzmann.md §1.7 (PartitionedRBM), §1.8 (MultimodalDBM), §3.2-§3.3 (per-block
+pre-training, Julia's ``TrainPartitionedLayer``), §5.2-§5.3 (Gibbs sampling, clamping).
+
+A :class:`PartitionedRBM` places independent RBMs (any unit types) side by side: visible and
+hidden units are consecutive blocks, with no weights between blocks. A :class:`MultimodalDBM`
+puts Bernoulli layers on top of such a first layer, so that e.g. SNP genotypes (Binomial(2)
+units) and gene expression (Gaussian units) are connected through shared hidden layers, and
+one modality can be sampled given the other.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+
+from . import _core
+from ._progress import progress_bar
+from ._random import as_generator
+from ._validation import as_matrix, check_int, check_real
+from .likelihood import LogEstimate, log_partition_zero_weights
+from .rbm import BernoulliRBM
+
+__all__ = ["MultimodalDBM", "PartitionedRBM"]
+
+
+def _zero_weight_log_partition(rbm):
+    if isinstance(rbm, BernoulliRBM):
+        return log_partition_zero_weights(rbm)
+    return rbm.log_partition_zero_weights()
+
+
+def _n_hidden(rbm):
+    return rbm.n_hidden_ if isinstance(rbm, PartitionedRBM) else np.shape(rbm.weights_)[1]
+
+
+def _n_visible(rbm):
+    return rbm.n_visible_ if isinstance(rbm, PartitionedRBM) else np.shape(rbm.weights_)[0]
+
+
+def _hidden_input(rbm, V):
+    """Pre-activation of the hidden units of a fitted RBM of any unit type, or of a PartitionedRBM."""
+    if isinstance(rbm, PartitionedRBM):
+        return np.hstack([_hidden_input(part, V[:, r]) for part, r in zip(rbm.parts_, rbm.visible_ranges_)])
+    W = np.asarray(rbm.weights_, dtype=np.float64)
+    c = np.asarray(rbm.hidden_bias_, dtype=np.float64)
+    code = getattr(rbm, "_visible_code", 0)
+    if code in (2, 3):  # Gaussian visible units enter as v / sigma or v / sigma^2
+        sigma = np.asarray(rbm.visible_sd_, dtype=np.float64)
+        V = V / (sigma if code == 2 else sigma**2)
+    return V @ W + c
+
+
+class PartitionedRBM:
+    """Independent RBMs side by side (boltzmann.md §1.7, Julia's ``PartitionedRBM``).
+
+    Each part sees its own consecutive block of visible columns and has its own consecutive
+    block of hidden units; every operation works block by block, and free energies and log
+    partition functions add up.
+
+    Parameters
+    ----------
+    parts : sequence of RBM estimators
+        E.g. ``[Binomial2BernoulliRBM(n_hidden=10, ...), GaussianBernoulliRBM(n_hidden=5, ...)]``;
+        each carries its own training settings (Julia's ``TrainPartitionedLayer``). ``fit``
+        trains copies; the given objects are never modified.
+    n_visibles : sequence of int or None
+        Visible columns per part; at most one entry may be None (it gets the remaining columns).
+        Default: all None for a single part.
+
+    Attributes
+    ----------
+    parts_ : list of fitted RBMs
+    visible_ranges_, hidden_ranges_ : list of slice
+        The columns of each part in the visible and hidden layers.
+    """
+
+    def __init__(self, parts, n_visibles=None):
+        self.parts = parts
+        self.n_visibles = n_visibles
+
+    @classmethod
+    def from_rbms(cls, rbms):
+        """A fitted PartitionedRBM made of copies of fitted RBMs, in order."""
+        rbms = [copy.deepcopy(rbm) for rbm in rbms]
+        if not rbms:
+            raise ValueError("rbms must contain at least one fitted RBM")
+        for i, rbm in enumerate(rbms):
+            if not hasattr(rbm, "weights_"):
+                raise ValueError(f"rbms[{i}] is not fitted (no weights_)")
+        model = cls(parts=rbms, n_visibles=[_n_visible(rbm) for rbm in rbms])
+        model._adopt(rbms)
+        return model
+
+    def _adopt(self, fitted):
+        self.parts_ = fitted
+        self.visible_ranges_, self.hidden_ranges_ = [], []
+        v = h = 0
+        for rbm in fitted:
+            self.visible_ranges_.append(slice(v, v + _n_visible(rbm)))
+            self.hidden_ranges_.append(slice(h, h + _n_hidden(rbm)))
+            v += _n_visible(rbm)
+            h += _n_hidden(rbm)
+        self.n_visible_, self.n_hidden_ = v, h
+
+    def _block_sizes(self, n_columns):
+        parts = list(self.parts)
+        if not parts:
+            raise ValueError("parts must contain at least one RBM")
+        sizes = [None] * len(parts) if self.n_visibles is None else list(self.n_visibles)
+        if len(sizes) != len(parts):
+            raise ValueError(f"n_visibles has {len(sizes)} entries but there are {len(parts)} parts")
+        if sum(size is None for size in sizes) > 1:
+            raise ValueError("at most one entry of n_visibles may be None")
+        known = [check_int(size, f"n_visibles[{i}]", minimum=1) for i, size in enumerate(sizes) if size is not None]
+        if None in sizes:
+            rest = n_columns - sum(known)
+            if rest < 1:
+                raise ValueError(f"the parts with given n_visibles use {sum(known)} of the {n_columns} columns, "
+                                 "none are left for the part without")
+            sizes[sizes.index(None)] = rest
+        if sum(sizes) != n_columns:
+            raise ValueError(f"n_visibles add up to {sum(sizes)} but X has {n_columns} columns")
+        return sizes
+
+    def fit(self, X, up_factor=None, down_factor=None):
+        """Fit every part on its block of columns of ``X``; returns self.
+
+        ``up_factor`` / ``down_factor`` override the parts' own factors (DBM pre-training).
+        """
+        X = as_matrix(X, "X")
+        return self._fit_blocks(X, up_factor, down_factor)
+
+    def _fit_blocks(self, X, up_factor=None, down_factor=None, seed=None):
+        sizes = self._block_sizes(X.shape[1])
+        rng = None if seed is None else as_generator(seed)
+        fitted, start = [], 0
+        for i, (part, size) in enumerate(zip(self.parts, sizes)):
+            if not hasattr(part, "fit"):
+                raise ValueError(f"parts[{i}] must be an RBM estimator, got {part!r}")
+            part = copy.deepcopy(part)
+            if up_factor is not None:
+                part.up_factor = up_factor
+            if down_factor is not None:
+                part.down_factor = down_factor
+            if rng is not None:
+                part.seed = rng
+            block = X[:, start:start + size]
+            try:
+                part.fit(block)
+            except ValueError as error:
+                raise ValueError(f"parts[{i}] (columns {start}..{start + size - 1}): {error}") from None
+            fitted.append(part)
+            start += size
+        self._adopt(fitted)
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "parts_"):
+            raise ValueError("this PartitionedRBM is not fitted: call fit(X) or build it with from_rbms")
+
+    def _split(self, A, ranges, units, name):
+        A = as_matrix(A, name, n_columns=units)
+        return [A[:, r] for r in ranges]
+
+    def hidden_probs(self, V, factor=1.0):
+        """``E[h | v]`` of every part, side by side."""
+        self._check_fitted()
+        blocks = self._split(V, self.visible_ranges_, self.n_visible_, "V")
+        return np.hstack([np.asarray(p.hidden_probs(b, factor), dtype=np.float64)
+                          for p, b in zip(self.parts_, blocks)])
+
+    def visible_probs(self, H, factor=1.0):
+        """``E[v | h]`` of every part, side by side (the factor reaches every part; Julia drops it)."""
+        self._check_fitted()
+        blocks = self._split(H, self.hidden_ranges_, self.n_hidden_, "H")
+        return np.hstack([np.asarray(p.visible_probs(b, factor), dtype=np.float64)
+                          for p, b in zip(self.parts_, blocks)])
+
+    def transform(self, V):
+        """Hidden potentials of ``V``."""
+        return self.hidden_probs(V)
+
+    def sample_hidden(self, V, seed=None):
+        """Hidden states drawn from ``P(h | v)``."""
+        self._check_fitted()
+        rng = as_generator(seed)
+        blocks = self._split(V, self.visible_ranges_, self.n_visible_, "V")
+        return np.hstack([np.asarray(p.sample_hidden(b, seed=rng), dtype=np.float64)
+                          for p, b in zip(self.parts_, blocks)])
+
+    def sample_visible(self, H, seed=None):
+        """Visible states drawn from ``P(v | h)``."""
+        self._check_fitted()
+        rng = as_generator(seed)
+        blocks = self._split(H, self.hidden_ranges_, self.n_hidden_, "H")
+        return np.hstack([np.asarray(p.sample_visible(b, seed=rng), dtype=np.float64)
+                          for p, b in zip(self.parts_, blocks)])
+
+    def free_energy(self, V):
+        """Free energy of every row: the sum of the parts' free energies."""
+        self._check_fitted()
+        blocks = self._split(V, self.visible_ranges_, self.n_visible_, "V")
+        return sum(np.asarray(p.free_energy(b), dtype=np.float64) for p, b in zip(self.parts_, blocks))
+
+    def exact_log_partition(self):
+        """Sum of the parts' exact log partition functions."""
+        self._check_fitted()
+        return float(sum(p.exact_log_partition() for p in self.parts_))
+
+    def log_partition_zero_weights(self):
+        """Sum of the parts' zero-weight log partition functions (boltzmann.md §6.2)."""
+        self._check_fitted()
+        return float(sum(_zero_weight_log_partition(p) for p in self.parts_))
+
+    def log_partition(self, method="ais", seed=None, **ais_kwargs):
+        """Sum of the parts' log Z estimates (AIS per part or exact); sds added in quadrature."""
+        self._check_fitted()
+        rng = as_generator(seed)
+        estimates = [p.log_partition(method, seed=rng, **ais_kwargs) for p in self.parts_]
+        return LogEstimate(float(sum(e.value for e in estimates)), math.sqrt(sum(e.sd**2 for e in estimates)))
+
+    def exact_log_likelihood(self, V):
+        """Mean exact log-likelihood: the sum of the parts' (the blocks are independent)."""
+        self._check_fitted()
+        blocks = self._split(V, self.visible_ranges_, self.n_visible_, "V")
+        return float(sum(p.exact_log_likelihood(b) for p, b in zip(self.parts_, blocks)))
+
+    def init_particles(self, n, biased=False, seed=None):
+        """Starting states ``(V, H)`` of ``n`` chains, part by part (boltzmann.md §5.4)."""
+        self._check_fitted()
+        rng = as_generator(seed)
+        pairs = [p.init_particles(n, biased=biased, seed=rng) for p in self.parts_]
+        return (np.hstack([v.astype(np.float64) for v, _ in pairs]),
+                np.hstack([h.astype(np.float64) for _, h in pairs]))
+
+    def gibbs(self, particles, steps=1, seed=None):
+        """Alternating Gibbs steps on ``(V, H)`` in place, each part on its own blocks."""
+        self._check_fitted()
+        V, H = particles
+        rng = as_generator(seed)
+        for part, vr, hr in zip(self.parts_, self.visible_ranges_, self.hidden_ranges_):
+            dtype = np.asarray(part.weights_).dtype
+            v, h = np.ascontiguousarray(V[:, vr], dtype=dtype), np.ascontiguousarray(H[:, hr], dtype=dtype)
+            part.gibbs((v, h), steps=steps, seed=rng)
+            V[:, vr], H[:, hr] = v, h
+        return particles
+
+    def sample(self, n, burn_in=50, seed=None):
+        """``n`` visible samples after ``burn_in`` Gibbs steps (the parts are independent)."""
+        rng = as_generator(seed)
+        particles = self.init_particles(n, seed=rng)
+        self.gibbs(particles, steps=check_int(burn_in, "burn_in", minimum=0), seed=rng)
+        return particles[0]
+
+
+class MultimodalDBM:
+    """A DBM whose first layer is a :class:`PartitionedRBM` (or any RBM type), with Bernoulli
+    layers above (boltzmann.md §1.8, Julia's ``MultimodalDBM``).
+
+    ``fit`` is Julia's ``fitdbm`` (§3-§4): greedy layer-wise pre-training
+    (``stackrbms(predbm=true)``), the first layer trained block by block with its parts' own
+    settings and factors up 2 / down 1, each higher layer as a :class:`~condgen.BernoulliRBM` on
+    the doubled-input hidden probabilities ``s(2 (Y W + c))`` of the layer below (factors 2 / 2,
+    top layer 1 / 2); then fine-tuning of all layers together: per minibatch, ``gibbs_steps``
+    sweeps on persistent chains (negative phase), mean-field inference on the data (positive
+    phase) and one gradient step per RBM with its unit types' gradient (§2.4, §4.3). Gibbs sweeps
+    are alternating (odd unit layers given the even ones, then the even ones), a valid Gibbs
+    sampler (§5.2). The fine-tuning loop runs in Python over the C++ kernels of the layers.
+
+    Parameters
+    ----------
+    first_layer : PartitionedRBM or RBM estimator
+        Unfitted; its (parts') hyperparameters are the per-block training settings, e.g.
+        ``PartitionedRBM([Binomial2BernoulliRBM(n_hidden=8, ...), GaussianBernoulliRBM(n_hidden=8, ...)],
+        n_visibles=[n_snps, None])``.
+    n_hiddens : sequence of int
+        Hidden units of the Bernoulli layers above the first layer (at least one).
+    epochs, learning_rate, batch_size, pcd, cd_steps
+        Pre-training settings of the Bernoulli layers (as :class:`~condgen.BernoulliRBM`).
+    fine_tune_epochs : int
+        Epochs of fine-tuning all layers together (0: pre-training only).
+    fine_tune_learning_rate : float
+        Initial fine-tuning step, decaying as ``lr * 11 / (10 + epoch)`` (as Julia's ``fitdbm``).
+    fine_tune_batch_size : int, optional
+        Rows per fine-tuning update; default ``ceil(n_rows / 10)`` (ten updates per epoch, as the
+        condgen preset of :class:`~condgen.DBM`).
+    sd_fine_tune_learning_rate : float
+        Fine-tuning step of the standard deviations of Gaussian units (0: kept).
+    n_particles, gibbs_steps : int
+        Persistent chains of the negative phase and Gibbs sweeps on them before every update.
+    mean_field_tol, mean_field_max_iter : float, int
+        Stopping rule of the mean-field positive phase.
+    seed : None, int or numpy.random.Generator
+    progress : bool or None
+
+    Attributes
+    ----------
+    layers_ : list
+        The fitted first layer, then the BernoulliRBMs; layer ``l`` connects unit layers ``l`` and
+        ``l + 1``.
+    n_features_in_ : int
+    """
+
+    def __init__(self, first_layer, n_hiddens=(10,), epochs=10, learning_rate=0.005, batch_size=1, pcd=True,
+                 cd_steps=1, fine_tune_epochs=10, fine_tune_learning_rate=0.01, fine_tune_batch_size=None,
+                 sd_fine_tune_learning_rate=0.0, n_particles=100, gibbs_steps=5, mean_field_tol=1e-3,
+                 mean_field_max_iter=100, seed=None, progress=False):
+        self.first_layer = first_layer
+        self.n_hiddens = n_hiddens
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.pcd = pcd
+        self.cd_steps = cd_steps
+        self.fine_tune_epochs = fine_tune_epochs
+        self.fine_tune_learning_rate = fine_tune_learning_rate
+        self.fine_tune_batch_size = fine_tune_batch_size
+        self.sd_fine_tune_learning_rate = sd_fine_tune_learning_rate
+        self.n_particles = n_particles
+        self.gibbs_steps = gibbs_steps
+        self.mean_field_tol = mean_field_tol
+        self.mean_field_max_iter = mean_field_max_iter
+        self.seed = seed
+        self.progress = progress
+
+    def fit(self, X, y=None):  # noqa: ARG002 - scikit-learn signature
+        """Pre-train all layers on ``X`` (samples in rows, visible values of the first layer's types)."""
+        X = as_matrix(X, "X")
+        n_hiddens = [check_int(n, f"n_hiddens[{i}]", minimum=1) for i, n in enumerate(self.n_hiddens)]
+        if not n_hiddens:
+            raise ValueError("n_hiddens must name at least one Bernoulli layer above the first layer")
+        rng = as_generator(self.seed)
+        first = copy.deepcopy(self.first_layer)
+        if isinstance(first, PartitionedRBM):
+            first._fit_blocks(X, up_factor=2.0, down_factor=1.0, seed=rng)
+        elif hasattr(first, "fit") and hasattr(first, "up_factor"):
+            first.set_params(up_factor=2.0, down_factor=1.0, seed=rng)
+            first.fit(X)
+        else:
+            raise ValueError(f"first_layer must be a PartitionedRBM or an RBM estimator, got {self.first_layer!r}")
+        layers = [first]
+        Y = np.asarray(first.hidden_probs(X, factor=2.0), dtype=np.float64)
+        L = 1 + len(n_hiddens)
+        with progress_bar(len(n_hiddens), self.progress, "MultimodalDBM layers") as bar:
+            for l, n_hidden in enumerate(n_hiddens, start=1):
+                rbm = BernoulliRBM(n_hidden=n_hidden, epochs=self.epochs, learning_rate=self.learning_rate,
+                                   batch_size=self.batch_size, pcd=self.pcd, cd_steps=self.cd_steps,
+                                   up_factor=2.0 if l < L - 1 else 1.0, down_factor=2.0, seed=rng)
+                rbm._fit_array(np.ascontiguousarray(Y))
+                layers.append(rbm)
+                Y = _sigmoid(2.0 * (Y @ rbm.weights_ + rbm.hidden_bias_))
+                bar.update()
+        self.layers_ = layers
+        self.n_features_in_ = X.shape[1]
+        self._fine_tune(X, rng)
+        return self
+
+    def _fine_tune(self, X, rng):
+        epochs = check_int(self.fine_tune_epochs, "fine_tune_epochs", minimum=0)
+        rate = check_real(self.fine_tune_learning_rate, "fine_tune_learning_rate", minimum=0.0)
+        sd_rate = check_real(self.sd_fine_tune_learning_rate, "sd_fine_tune_learning_rate", minimum=0.0)
+        n = X.shape[0]
+        if self.fine_tune_batch_size is None:
+            batch_size = max(1, math.ceil(n / 10))
+        else:
+            batch_size = check_int(self.fine_tune_batch_size, "fine_tune_batch_size", minimum=1, maximum=n)
+        gibbs_steps = check_int(self.gibbs_steps, "gibbs_steps", minimum=0)
+        particles = self.init_particles(check_int(self.n_particles, "n_particles", minimum=1), seed=rng)
+        with progress_bar(epochs, self.progress, "MultimodalDBM fine-tuning") as bar:
+            for epoch in range(1, epochs + 1):
+                lr = rate * 11.0 / (10.0 + epoch)
+                order = rng.permutation(n)
+                for start in range(0, n, batch_size):
+                    self.gibbs_sample(particles, gibbs_steps, seed=rng)
+                    mu = self.mean_field(X[order[start:start + batch_size]])
+                    for l, layer in enumerate(self.layers_):
+                        _gradient_step(layer, mu[l], mu[l + 1], particles[l], particles[l + 1], lr, sd_rate)
+                bar.update()
+        self.fine_tune_particles_ = particles
+
+    def mean_field(self, X):
+        """Mean-field activations ``[X, mu_1, ..., mu_L]`` of the hidden layers given ``X`` (§4.4).
+
+        Starts from one upward pass with doubled inputs below the top layer, then updates the
+        layers in ascending order until the largest change is at most ``mean_field_tol`` or after
+        ``mean_field_max_iter`` iterations.
+        """
+        self._check_fitted()
+        X = as_matrix(X, "X", n_columns=self.n_features_in_)
+        tol = check_real(self.mean_field_tol, "mean_field_tol", minimum=0.0)
+        max_iter = check_int(self.mean_field_max_iter, "mean_field_max_iter", minimum=1)
+        L = len(self.layers_)
+        mu = [X]
+        for k in range(1, L + 1):
+            mu.append(_sigmoid((2.0 if k < L else 1.0) * _hidden_input(self.layers_[k - 1], mu[k - 1])))
+        for _ in range(max_iter):
+            delta = 0.0
+            for k in range(1, L + 1):
+                new = self._layer_probability(mu, k)
+                delta = max(delta, float(np.max(np.abs(new - mu[k]))))
+                mu[k] = new
+            if delta <= tol:
+                break
+        return mu
+
+    def _check_fitted(self):
+        if not hasattr(self, "layers_"):
+            raise ValueError("this MultimodalDBM is not fitted: call fit(X)")
+
+    @property
+    def layer_sizes_(self):
+        """Units per unit layer, visible first."""
+        self._check_fitted()
+        return [self.n_features_in_] + [_n_hidden(layer) for layer in self.layers_]
+
+    def init_particles(self, n, seed=None):
+        """Unbiased random chains: the first layer's (§5.4), fair bits above."""
+        self._check_fitted()
+        n = check_int(n, "n", minimum=1)
+        rng = as_generator(seed)
+        V, H = self.layers_[0].init_particles(n, seed=rng)
+        upper = [(rng.random((n, size)) < 0.5).astype(np.float64) for size in self.layer_sizes_[2:]]
+        return [np.asarray(V, dtype=np.float64), np.asarray(H, dtype=np.float64), *upper]
+
+    def _layer_probability(self, particles, k):
+        """P(x_k = 1 | neighbours) for a hidden unit layer k >= 1."""
+        total = _hidden_input(self.layers_[k - 1], particles[k - 1])
+        if k < len(self.layers_):
+            above = self.layers_[k]
+            total = total + particles[k + 1] @ above.weights_.T + above.visible_bias_
+        return _sigmoid(total)
+
+    def gibbs_sample(self, particles, steps=1, clamp=None, seed=None):
+        """Alternating Gibbs sweeps on ``particles`` (one array per unit layer) in place.
+
+        Visible columns in ``clamp`` keep the values the particles hold (conditional sampling).
+        """
+        self._check_fitted()
+        sizes = self.layer_sizes_
+        if not isinstance(particles, (list, tuple)) or len(particles) != len(sizes):
+            raise ValueError(f"particles must be a list of {len(sizes)} arrays (one per unit layer)")
+        for k, (array, size) in enumerate(zip(particles, sizes)):
+            if not isinstance(array, np.ndarray) or array.ndim != 2 or array.shape != (len(particles[0]), size):
+                raise ValueError(f"particles[{k}] must be an array of shape ({len(particles[0])}, {size})")
+        steps = check_int(steps, "steps", minimum=0)
+        columns = [] if clamp is None else sorted({int(i) for i in np.atleast_1d(clamp)})
+        if any(i < 0 or i >= sizes[0] for i in columns):
+            raise ValueError(f"clamp indices must be in [0, {sizes[0]})")
+        kept = particles[0][:, columns].copy()
+        rng = as_generator(seed)
+        for _ in range(steps):
+            for k in range(1, len(sizes), 2):  # odd layers given the even ones
+                particles[k][...] = rng.random(particles[k].shape) < self._layer_probability(particles, k)
+            particles[0][...] = self.layers_[0].sample_visible(particles[1], seed=rng)
+            particles[0][:, columns] = kept
+            for k in range(2, len(sizes), 2):  # even hidden layers given the new odd ones
+                particles[k][...] = rng.random(particles[k].shape) < self._layer_probability(particles, k)
+        return particles
+
+    def sample(self, n, burn_in=50, seed=None):
+        """``n`` visible samples after ``burn_in`` sweeps from random chains."""
+        rng = as_generator(seed)
+        particles = self.init_particles(n, seed=rng)
+        self.gibbs_sample(particles, check_int(burn_in, "burn_in", minimum=0), seed=rng)
+        return particles[0]
+
+    def sample_conditional(self, values, columns, steps=50, n_per_row=1, seed=None):
+        """Sample the free visible units given the values of ``columns``, row by row.
+
+        Parameters
+        ----------
+        values : array-like of shape (m, len(columns))
+            Values of the conditioning columns (e.g. the genotypes of one modality).
+        columns : sequence of int
+        steps : int
+            Gibbs sweeps from random chains.
+        n_per_row : int
+            Samples per row of ``values``; rows ``i * n_per_row .. (i + 1) * n_per_row - 1`` of
+            the result belong to row ``i``.
+        seed : None, int or numpy.random.Generator
+
+        Returns
+        -------
+        ndarray of shape (m * n_per_row, n_visible)
+        """
+        self._check_fitted()
+        columns = np.asarray(columns)
+        if columns.ndim != 1 or columns.size == 0 or not np.issubdtype(columns.dtype, np.integer):
+            raise ValueError("columns must be a non-empty sequence of visible column indices")
+        if np.any((columns < 0) | (columns >= self.n_features_in_)) or len(set(columns.tolist())) != columns.size:
+            raise ValueError(f"columns must be distinct indices in [0, {self.n_features_in_})")
+        values = as_matrix(values, "values", n_columns=columns.size)
+        n_per_row = check_int(n_per_row, "n_per_row", minimum=1)
+        rng = as_generator(seed)
+        particles = self.init_particles(values.shape[0] * n_per_row, seed=rng)
+        # The free visible units start at their means given all-zero hidden units (b, sigmoid(b), ...):
+        # a neutral start, so the first sweep's hidden states follow the clamped units instead of
+        # random visible values that strongly coupled blocks (e.g. Gaussian) would hold on to.
+        first = self.layers_[0]
+        particles[0][...] = first.visible_probs(np.zeros((1, self.layer_sizes_[1])))
+        particles[0][:, columns] = np.repeat(values, n_per_row, axis=0)
+        # Hidden layers from one upward pass (inputs doubled below the top for the missing top-down
+        # input, as the DBM's mean-field start), so the clamped units inform every layer at once.
+        for k in range(1, len(particles)):
+            factor = 2.0 if k < len(particles) - 1 else 1.0
+            total = factor * _hidden_input(self.layers_[k - 1], particles[k - 1])
+            particles[k][...] = rng.random(particles[k].shape) < _sigmoid(total)
+        self.gibbs_sample(particles, check_int(steps, "steps", minimum=0), clamp=columns, seed=rng)
+        return particles[0]
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _gradient_step(layer, vp, hp, vn, hn, lr, sd_lr):
+    """One likelihood-gradient step of an RBM (or of each part of a PartitionedRBM) in place."""
+    if isinstance(layer, PartitionedRBM):
+        for part, vr, hr in zip(layer.parts_, layer.visible_ranges_, layer.hidden_ranges_):
+            _gradient_step(part, vp[:, vr], hp[:, hr], vn[:, vr], hn[:, hr], lr, sd_lr)
+        return
+    if isinstance(layer, BernoulliRBM):
+        W, b, c = layer._parameters()
+        model = (0, 0, W, b, c, np.empty(0, dtype=W.dtype), [])
+    else:
+        model = layer._model()
+    dtype = model[2].dtype
+    # The arrays of the model itself, updated in place (the statistics are copied: work space).
+    _core.typed_gradient_step(*model, np.array(vp, dtype=dtype, order="C"), np.ascontiguousarray(hp, dtype=dtype),
+                              np.array(vn, dtype=dtype, order="C"), np.ascontiguousarray(hn, dtype=dtype), lr, sd_lr)
+    layer.weights_, layer.visible_bias_, layer.hidden_bias_ = model[2:5]  # in case a conversion copied them
+    if model[5].size:
+        layer.visible_sd_ = model[5]

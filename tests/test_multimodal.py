@@ -1,0 +1,169 @@
+"""PartitionedRBM and MultimodalDBM (boltzmann.md §1.7-§1.8, §3.2-§3.3, §4, §5.3)."""
+
+import numpy as np
+import pytest
+
+import condgen
+from condgen import (BernoulliRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM, MultimodalDBM, PartitionedRBM,
+                     Softmax0BernoulliRBM)
+from condgen.multimodal import _gradient_step
+
+
+def bernoulli(W, b, c):
+    rbm = BernoulliRBM()
+    rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = W, b, c
+    return rbm
+
+
+def test_partitioned_bernoulli_rbms_equal_their_block_diagonal_join():
+    rng = np.random.default_rng(0)
+    parts = [bernoulli(rng.standard_normal((3, 2)), rng.standard_normal(3), rng.standard_normal(2)),
+             bernoulli(rng.standard_normal((4, 3)), rng.standard_normal(4), rng.standard_normal(3))]
+    joined = bernoulli(np.zeros((7, 5)), np.concatenate([p.visible_bias_ for p in parts]),
+                       np.concatenate([p.hidden_bias_ for p in parts]))
+    joined.weights_[:3, :2], joined.weights_[3:, 2:] = parts[0].weights_, parts[1].weights_
+    model = PartitionedRBM.from_rbms(parts)
+    V = (rng.random((20, 7)) < 0.5).astype(float)
+    H = (rng.random((20, 5)) < 0.5).astype(float)
+    np.testing.assert_allclose(model.hidden_probs(V, 2.0), joined.hidden_probs(V, 2.0), rtol=0, atol=1e-14)
+    # The factor reaches every part (Julia's PartitionedRBM drops it on the visible side).
+    np.testing.assert_allclose(model.visible_probs(H, 1.5), joined.visible_probs(H, 1.5), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(model.free_energy(V), joined.free_energy(V), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(model.exact_log_partition(), joined.exact_log_partition(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(model.exact_log_likelihood(V), joined.exact_log_likelihood(V), rtol=0, atol=1e-10)
+
+
+def test_partitioned_mixed_types_add_up():
+    rng = np.random.default_rng(1)
+    snp = Binomial2BernoulliRBM()
+    snp.weights_, snp.visible_bias_, snp.hidden_bias_ = 0.5 * rng.standard_normal((4, 3)), rng.standard_normal(4), np.zeros(3)
+    gene = GaussianBernoulliRBM()
+    gene.weights_, gene.visible_bias_, gene.hidden_bias_ = 0.5 * rng.standard_normal((2, 3)), np.zeros(2), np.zeros(3)
+    gene.visible_sd_ = np.array([0.5, 2.0])
+    model = PartitionedRBM.from_rbms([snp, gene])
+    V = np.hstack([rng.integers(0, 3, (10, 4)), rng.normal(size=(10, 2))])
+    np.testing.assert_allclose(model.free_energy(V), snp.free_energy(V[:, :4]) + gene.free_energy(V[:, 4:]),
+                               rtol=0, atol=1e-12)
+    exact = snp.exact_log_partition() + gene.exact_log_partition()
+    assert model.exact_log_partition() == pytest.approx(exact, abs=1e-12)
+    assert model.log_partition_zero_weights() == pytest.approx(
+        snp.log_partition_zero_weights() + gene.log_partition_zero_weights(), abs=1e-12)
+    estimate = model.log_partition(n_particles=200, seed=2)
+    # Independent AIS runs per part: the sds add in quadrature; 5 sd band (bias ~sd^2/2 negligible).
+    assert abs(estimate.value - exact) < 5 * estimate.sd
+    samples = model.sample(50, burn_in=3, seed=3)
+    assert set(np.unique(samples[:, :4])) <= {0.0, 1.0, 2.0}
+    assert samples.shape == (50, 6)
+
+
+def test_fit_trains_each_part_on_its_block_with_its_settings():
+    rng = np.random.default_rng(4)
+    X = np.hstack([rng.integers(0, 3, (60, 3)).astype(float), condgen.data.one_or_none_encode(
+        rng.integers(0, 3, (60, 2)), 3)])
+    parts = [Binomial2BernoulliRBM(n_hidden=2, epochs=3, seed=5), Softmax0BernoulliRBM(categories=3, n_hidden=3,
+                                                                                      epochs=2, seed=6)]
+    model = PartitionedRBM(parts, n_visibles=[3, None]).fit(X)
+    assert not hasattr(parts[0], "weights_")  # the given parts are templates, not modified
+    alone = [Binomial2BernoulliRBM(n_hidden=2, epochs=3, seed=5).fit(X[:, :3]),
+             Softmax0BernoulliRBM(categories=3, n_hidden=3, epochs=2, seed=6).fit(X[:, 3:])]
+    for fitted, expected in zip(model.parts_, alone):
+        np.testing.assert_array_equal(fitted.weights_, expected.weights_)
+    assert model.hidden_ranges_ == [slice(0, 2), slice(2, 5)]
+    assert model.hidden_probs(X).shape == (60, 5)
+
+
+@pytest.mark.parametrize(("n_visibles", "message"), [
+    ([3, 3], "add up to 6 but X has 7 columns"),
+    ([None, None], "at most one entry of n_visibles may be None"),
+    ([7, None], "none are left"),
+    ([3], "n_visibles has 1 entries but there are 2 parts"),
+])
+def test_partitioned_block_sizes_are_checked(n_visibles, message):
+    parts = [BernoulliRBM(n_hidden=2, epochs=1), BernoulliRBM(n_hidden=2, epochs=1)]
+    with pytest.raises(ValueError, match=message):
+        PartitionedRBM(parts, n_visibles=n_visibles).fit(np.zeros((5, 7)))
+
+
+def test_partitioned_fit_names_the_failing_part():
+    parts = [BernoulliRBM(n_hidden=2, epochs=1), Binomial2BernoulliRBM(n_hidden=2, epochs=1)]
+    with pytest.raises(ValueError, match=r"parts\[1\] \(columns 2..3\): X must hold values in \{0, 1, 2\}"):
+        PartitionedRBM(parts, n_visibles=[2, 2]).fit(np.hstack([np.zeros((5, 2)), np.full((5, 2), 3.0)]))
+
+
+@pytest.fixture(scope="module")
+def genotype_expression():
+    """Linked modalities: a latent group z drives 10 SNP allele frequencies (0.7 / 0.3) and the
+    means of 5 expressed genes (+1 / -1, sd 0.7)."""
+    rng = np.random.default_rng(0)
+    n = 1000
+    z = rng.random(n) < 0.5
+    snps = rng.binomial(2, np.where(z[:, None], 0.7, 0.3), size=(n, 10)).astype(float)
+    genes = rng.normal(np.where(z[:, None], 1.0, -1.0), 0.7, size=(n, 5))
+    return np.hstack([snps, genes])
+
+
+@pytest.fixture(scope="module")
+def multimodal(genotype_expression):
+    first = PartitionedRBM([
+        Binomial2BernoulliRBM(n_hidden=8, epochs=40, learning_rate=0.01, batch_size=10, pcd=False),
+        GaussianBernoulliRBM(n_hidden=8, epochs=40, learning_rate=0.005, batch_size=10, pcd="tieleman",
+                             sd_learning_rate=1e-3),
+    ], n_visibles=[10, None])
+    return MultimodalDBM(first, n_hiddens=[8], epochs=40, learning_rate=0.05, batch_size=10, pcd=False,
+                         fine_tune_epochs=20, fine_tune_learning_rate=0.03, seed=1).fit(genotype_expression)
+
+
+def test_multimodal_dbm_samples_genes_given_snps_with_the_right_association(multimodal):
+    # Bayes-optimal: given ten SNPs all 2 (all 0) the group is z = 1 (z = 0) with probability
+    # 1 - (3/7)^20 > 0.99999, and the mean of the 5 genes is N(+-1, 0.7^2 / 5), positive with
+    # probability ~1 (~0). With 300 chains a proportion has se <= 0.029, so a model within 0.25 of
+    # the optimal conditional passes, one without the association (about 0.5 for both) cannot.
+    columns = np.arange(10)
+    high = multimodal.sample_conditional(np.full((1, 10), 2.0), columns, steps=100, n_per_row=300, seed=2)
+    low = multimodal.sample_conditional(np.zeros((1, 10)), columns, steps=100, n_per_row=300, seed=2)
+    np.testing.assert_array_equal(high[:, :10], 2.0)  # the condition stays clamped
+    np.testing.assert_array_equal(low[:, :10], 0.0)
+    assert (high[:, 10:].mean(axis=1) > 0).mean() > 0.75
+    assert (low[:, 10:].mean(axis=1) > 0).mean() < 0.25
+    # The Gaussian block keeps its scale: the learned sds are close to the within-group sd 0.7.
+    gene_sd = multimodal.layers_[0].parts_[1].visible_sd_
+    assert np.all(np.abs(gene_sd - 0.7) < 0.1)
+
+
+def test_multimodal_mean_field_is_a_fixed_point(multimodal, genotype_expression):
+    X = genotype_expression[:50]
+    mu = multimodal.mean_field(X)
+    first, top = multimodal.layers_
+    input1 = np.hstack([X[:, :10] @ first.parts_[0].weights_ + first.parts_[0].hidden_bias_,
+                        (X[:, 10:] / first.parts_[1].visible_sd_) @ first.parts_[1].weights_
+                        + first.parts_[1].hidden_bias_])
+    expected1 = 1 / (1 + np.exp(-(input1 + mu[2] @ top.weights_.T + top.visible_bias_)))
+    expected2 = 1 / (1 + np.exp(-(mu[1] @ top.weights_ + top.hidden_bias_)))
+    # Iteration stops once no entry moves by more than mean_field_tol = 1e-3.
+    assert np.max(np.abs(mu[1] - expected1)) < 2e-3
+    assert np.max(np.abs(mu[2] - expected2)) < 2e-3
+
+
+def test_fine_tuning_step_of_a_bernoulli_layer_matches_numpy():
+    rng = np.random.default_rng(7)
+    W, b, c = rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal(3)
+    rbm = bernoulli(W.copy(), b.copy(), c.copy())
+    vp, hp = rng.random((4, 5)), rng.random((4, 3))
+    vn, hn = (rng.random((6, 5)) < 0.5).astype(float), (rng.random((6, 3)) < 0.5).astype(float)
+    _gradient_step(rbm, vp, hp, vn, hn, 0.1, 0.0)
+    np.testing.assert_allclose(rbm.weights_, W + 0.1 * (vp.T @ hp / 4 - vn.T @ hn / 6), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(rbm.visible_bias_, b + 0.1 * (vp.mean(0) - vn.mean(0)), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(rbm.hidden_bias_, c + 0.1 * (hp.mean(0) - hn.mean(0)), rtol=0, atol=1e-14)
+
+
+def test_multimodal_input_errors(multimodal):
+    with pytest.raises(ValueError, match="columns must be distinct indices"):
+        multimodal.sample_conditional(np.zeros((1, 2)), [0, 0])
+    with pytest.raises(ValueError, match="values has 1 columns, expected 2"):
+        multimodal.sample_conditional(np.zeros((1, 1)), [0, 1])
+    with pytest.raises(ValueError, match="n_hiddens must name at least one"):
+        MultimodalDBM(BernoulliRBM(), n_hiddens=[]).fit(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="first_layer must be a PartitionedRBM or an RBM estimator"):
+        MultimodalDBM("rbm").fit(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="not fitted"):
+        MultimodalDBM(BernoulliRBM()).sample(3)
