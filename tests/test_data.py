@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from condgen import data
 
 
@@ -14,7 +13,8 @@ def test_intensities_quantiles_clipping_and_round_trip():
     np.testing.assert_array_equal(X, X_before)
     np.testing.assert_allclose(transforms[:, 0], np.quantile(X, 0.05, axis=0))
     np.testing.assert_allclose(transforms[:, 1], np.quantile(X, 0.95, axis=0))
-    assert Xt.min() == 0.0 and Xt.max() == 1.0
+    assert Xt.min() == 0.0
+    assert Xt.max() == 1.0
     # Values inside the quantile range come back exactly, clipped ones as the bounds.
     back = data.intensities_decode(Xt, transforms)
     np.testing.assert_allclose(back, np.clip(X, transforms[:, 0], transforms[:, 1]), atol=1e-12)
@@ -81,7 +81,8 @@ def test_one_or_none_errors():
 def test_split_data_sizes_order_and_seed():
     X = np.arange(20.0).reshape(10, 2)
     train, test = data.split_data(X, 0.3, seed=5)
-    assert train.shape == (7, 2) and test.shape == (3, 2)
+    assert train.shape == (7, 2)
+    assert test.shape == (3, 2)
     # Every row exactly once; training rows keep their original order.
     np.testing.assert_array_equal(np.sort(np.vstack([train, test])[:, 0]), X[:, 0])
     assert np.all(np.diff(train[:, 0]) > 0)
@@ -135,6 +136,7 @@ def test_curve_bundles_structure():
         rows = X[labels == bundle, 2:]
         assert rows.shape[0] == 30
         np.testing.assert_array_equal(rows, np.tile(rows[:1], (30, 1)))
-        assert rows.min() >= 0 and rows.max() < 1
+        assert rows.min() >= 0
+        assert rows.max() < 1
     noisy = data.curve_bundles(n_bundles=2, n_per_bundle=500, n_variables=5, noise_sd=0.1, seed=1)
     assert noisy.shape == (1000, 5)

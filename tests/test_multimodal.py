@@ -1,11 +1,16 @@
 """PartitionedRBM and MultimodalDBM (boltzmann.md §1.7-§1.8, §3.2-§3.3, §4, §5.3)."""
 
+import condgen
 import numpy as np
 import pytest
-
-import condgen
-from condgen import (BernoulliRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM, MultimodalDBM, PartitionedRBM,
-                     Softmax0BernoulliRBM)
+from condgen import (
+    BernoulliRBM,
+    Binomial2BernoulliRBM,
+    GaussianBernoulliRBM,
+    MultimodalDBM,
+    PartitionedRBM,
+    Softmax0BernoulliRBM,
+)
 from condgen.multimodal import _gradient_step
 
 

@@ -5,12 +5,17 @@ Spec: boltzmann.md §1.2-§1.6, §2.4-§2.5, §6.2-§6.4.
 
 import itertools
 
+import condgen
 import numpy as np
 import pytest
-
-import condgen
-from condgen import (BernoulliGaussianRBM, BernoulliRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM,
-                     GaussianBernoulliRBM2, Softmax0BernoulliRBM)
+from condgen import (
+    BernoulliGaussianRBM,
+    BernoulliRBM,
+    Binomial2BernoulliRBM,
+    GaussianBernoulliRBM,
+    GaussianBernoulliRBM2,
+    Softmax0BernoulliRBM,
+)
 from condgen.data import one_or_none_encode
 
 KINDS = ["binomial2", "gaussian", "gaussian2", "bernoulli_gaussian", "softmax0"]

@@ -1,11 +1,16 @@
 """Training, sampling API, determinism and input validation of the RBMs of other unit types."""
 
+import condgen
 import numpy as np
 import pytest
-
-import condgen
-from condgen import (BernoulliGaussianRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM, GaussianBernoulliRBM2,
-                     Softmax0BernoulliRBM, data)
+from condgen import (
+    BernoulliGaussianRBM,
+    Binomial2BernoulliRBM,
+    GaussianBernoulliRBM,
+    GaussianBernoulliRBM2,
+    Softmax0BernoulliRBM,
+    data,
+)
 
 N = 500
 
@@ -67,7 +72,8 @@ def test_learning_the_standard_deviations_helps_with_sampled_negative_phases(dat
 def test_large_sd_learning_rates_keep_sigma_positive(datasets, pcd):
     X = datasets["gaussian"]
     model = GaussianBernoulliRBM(n_hidden=6, epochs=5, batch_size=10, pcd=pcd, seed=1, sd_learning_rate=5.0).fit(X)
-    assert np.all(model.visible_sd_ > 0) and np.all(np.isfinite(model.weights_))
+    assert np.all(model.visible_sd_ > 0)
+    assert np.all(np.isfinite(model.weights_))
 
 
 def test_initialisation_follows_the_data():
@@ -103,7 +109,8 @@ def test_same_seed_same_model_and_callers_data_untouched(datasets, kind, cls, ex
 @pytest.mark.parametrize(("cls", "extra"), [(GaussianBernoulliRBM, {"sd_learning_rate": 1e-3}),
                                             (Softmax0BernoulliRBM, {"categories": 4}),
                                             (BernoulliGaussianRBM, {"pcd": "tieleman", "n_chains": 300})])
-def test_thread_count_does_not_change_the_model(restore_threads, cls, extra):
+@pytest.mark.usefixtures("restore_threads")
+def test_thread_count_does_not_change_the_model(cls, extra):
     # Batches of 300 rows x 30 x 15 units run the products and sampling in parallel row chunks.
     rng = np.random.default_rng(7)
     if cls is GaussianBernoulliRBM:
@@ -129,7 +136,8 @@ def test_float32_models_agree_with_float64(datasets):
     assert m32.weights_.dtype == np.float32
     np.testing.assert_allclose(m32.hidden_probs(X), m64.hidden_probs(X), rtol=0, atol=1e-5)
     trained = Binomial2BernoulliRBM(n_hidden=4, epochs=5, seed=1, dtype=np.float32, batch_size=10).fit(X)
-    assert trained.weights_.dtype == np.float32 and np.all(np.isfinite(trained.weights_))
+    assert trained.weights_.dtype == np.float32
+    assert np.all(np.isfinite(trained.weights_))
     # Exact quantities are computed in float64 from the float32 parameters.
     assert np.isfinite(trained.exact_log_likelihood(X))
 
@@ -138,16 +146,20 @@ def test_fit_options_init_monitor_and_learning_rates(datasets):
     X = datasets["softmax0"]
     epochs = []
     first = Softmax0BernoulliRBM(categories=3, n_hidden=3, epochs=2, seed=1,
-                                 monitor=lambda model, epoch: epochs.append(epoch)).fit(X)
-    assert epochs == [1, 2] and first.n_epochs_ == 2 and first.categories_ == [3, 3, 3, 3]
+                                 monitor=lambda _model, epoch: epochs.append(epoch)).fit(X)
+    assert epochs == [1, 2]
+    assert first.n_epochs_ == 2
+    assert first.categories_ == [3, 3, 3, 3]
     weights = first.weights_.copy()
     more = Softmax0BernoulliRBM(categories=3, epochs=1, seed=2).fit(X, init=first)
     np.testing.assert_array_equal(first.weights_, weights)  # init is copied, not changed
-    assert more.n_epochs_ == 3 and more.weights_.shape == (8, 3)
+    assert more.n_epochs_ == 3
+    assert more.weights_.shape == (8, 3)
     zero = Softmax0BernoulliRBM(categories=3, n_hidden=3, epochs=2, seed=1, learning_rates=[0.0, 0.0]).fit(X)
     untrained = Softmax0BernoulliRBM(categories=3, n_hidden=3, epochs=0, seed=1).fit(X)
     np.testing.assert_array_equal(zero.weights_, untrained.weights_)
-    assert "categories=3" in repr(first) and first.get_params()["n_hidden"] == 3
+    assert "categories=3" in repr(first)
+    assert first.get_params()["n_hidden"] == 3
     assert first.set_params(epochs=4).epochs == 4
 
 

@@ -124,7 +124,7 @@ def one_or_none_encode(X, categories):
     """
     X = as_matrix(X, "X")
     ks = _categories(categories, X.shape[1])
-    bad = (X != np.round(X)) | (X < 0) | (X >= np.asarray(ks))
+    bad = (np.round(X) != X) | (X < 0) | (np.asarray(ks) <= X)
     if np.any(bad):
         row, col = np.argwhere(bad)[0]
         raise ValueError(f"X must hold integer codes in [0, {ks[col]}) in column {col}, found {X[row, col]:g} "

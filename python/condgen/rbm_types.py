@@ -123,7 +123,7 @@ class _TypedRBM:
     def _check_range(self, V, name):
         if self._value_range is not None:
             low, high = self._value_range
-            if np.any((V < low) | (V > high)):
+            if np.any((low > V) | (high < V)):
                 raise ValueError(f"{name} must hold values in [{low:g}, {high:g}] for a {type(self).__name__}")
         return V
 
@@ -136,7 +136,7 @@ class _TypedRBM:
         """Softmax0 group sizes (empty for the other types)."""
         return []
 
-    def _sd_learning_rates(self, epochs):  # noqa: ARG002 (overridden by the Gaussian types)
+    def _sd_learning_rates(self, epochs):
         return [0.0] * epochs
 
     # -- training ------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ class _TypedRBM:
     def _prepare_fit(self, n_visible):
         """Resolve data-shape dependent settings before training (Softmax0 categories)."""
 
-    def _set_parameters(self, W, b, c, sigma):
+    def _set_parameters(self, W, b, c, sigma):  # noqa: ARG002 (sigma: Gaussian types)
         self.weights_, self.visible_bias_, self.hidden_bias_ = W, b, c
 
     def _hidden_start(self, shape, rng):
