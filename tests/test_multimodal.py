@@ -172,3 +172,57 @@ def test_multimodal_input_errors(multimodal):
         MultimodalDBM("rbm").fit(np.zeros((4, 2)))
     with pytest.raises(ValueError, match="not fitted"):
         MultimodalDBM(BernoulliRBM()).sample(3)
+
+
+def random_model(cls, nv, nh, seed):
+    rng = np.random.default_rng(seed)
+    model = cls()
+    model.weights_ = rng.standard_normal((nv, nh))
+    model.visible_bias_ = rng.standard_normal(nv)
+    model.hidden_bias_ = rng.standard_normal(nh)
+    if cls in (GaussianBernoulliRBM,):
+        model.visible_sd_ = rng.uniform(0.5, 1.5, nv)
+    return model
+
+
+@pytest.mark.parametrize("cls", [BernoulliRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM])
+def test_joined_rbms_add_log_partition_and_free_energy(cls):
+    parts = [random_model(cls, 3, 2, 8), random_model(cls, 2, 3, 9)]
+    order = [np.array([4, 0, 2]), np.array([1, 3])]  # visible units interleaved
+    joined = condgen.join_rbms(parts, visible_indices=order)
+    assert type(joined) is cls and joined.weights_.shape == (5, 5)
+    assert joined.exact_log_partition() == pytest.approx(sum(p.exact_log_partition() for p in parts), abs=1e-10)
+    rng = np.random.default_rng(10)
+    V = rng.normal(size=(7, 5)) if cls is GaussianBernoulliRBM else rng.integers(0, 2, (7, 5)).astype(float)
+    expected = parts[0].free_energy(V[:, order[0]]) + parts[1].free_energy(V[:, order[1]])
+    np.testing.assert_allclose(joined.free_energy(V), expected, rtol=0, atol=1e-12)
+    # Consecutive by default: the joined model is the PartitionedRBM of the parts.
+    consecutive = condgen.join_rbms(parts)
+    np.testing.assert_allclose(consecutive.hidden_probs(V), PartitionedRBM.from_rbms(parts).hidden_probs(V),
+                               rtol=0, atol=1e-14)
+
+
+def test_joined_dbms_add_log_partition():
+    def dbm(sizes, seed):
+        rng = np.random.default_rng(seed)
+        return condgen.DBM.from_rbms([bernoulli(rng.standard_normal((a, b)), rng.standard_normal(a),
+                                                rng.standard_normal(b)) for a, b in zip(sizes[:-1], sizes[1:])])
+
+    parts = [dbm([3, 2, 3], 11), dbm([2, 3, 2], 12)]
+    joined = condgen.join_dbms(parts, visible_indices=[[0, 2, 4], [1, 3]])
+    assert joined.layer_sizes_ == [5, 5, 5]
+    assert joined.exact_log_partition() == pytest.approx(sum(p.exact_log_partition() for p in parts), abs=1e-9)
+
+
+def test_join_errors():
+    a, b = random_model(BernoulliRBM, 2, 2, 0), random_model(Binomial2BernoulliRBM, 2, 2, 1)
+    with pytest.raises(ValueError, match="must all be of one type"):
+        condgen.join_rbms([a, b])
+    with pytest.raises(ValueError, match="cover the columns 0..3 exactly once"):
+        condgen.join_rbms([a, a], visible_indices=[[0, 1], [1, 2]])
+    with pytest.raises(ValueError, match="visible_indices has 1 lists"):
+        condgen.join_rbms([a, a], visible_indices=[[0, 1]])
+    softmax = Softmax0BernoulliRBM(categories=2)
+    softmax.weights_, softmax.visible_bias_, softmax.hidden_bias_ = np.zeros((2, 1)), np.zeros(2), np.zeros(1)
+    with pytest.raises(ValueError, match="does not support Softmax0BernoulliRBM"):
+        condgen.join_rbms([softmax, softmax])

@@ -11,7 +11,7 @@ from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .dbm import DBM, TrainLayer
 from .rbm import BernoulliRBM
-from .multimodal import MultimodalDBM, PartitionedRBM
+from .multimodal import MultimodalDBM, PartitionedRBM, join_dbms, join_rbms
 from .rbm_types import (BernoulliGaussianRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM, GaussianBernoulliRBM2,
                         Softmax0BernoulliRBM)
 from .simulate import simulate_snp_gep
@@ -29,6 +29,8 @@ __all__ = [
     "__version__",
     "data",
     "get_num_threads",
+    "join_dbms",
+    "join_rbms",
     "likelihood",
     "metrics",
     "monitor",

@@ -24,7 +24,7 @@ from ._validation import as_matrix, check_int, check_real
 from .likelihood import LogEstimate, log_partition_zero_weights
 from .rbm import BernoulliRBM
 
-__all__ = ["MultimodalDBM", "PartitionedRBM"]
+__all__ = ["MultimodalDBM", "PartitionedRBM", "join_dbms", "join_rbms"]
 
 
 def _zero_weight_log_partition(rbm):
@@ -535,3 +535,102 @@ def _gradient_step(layer, vp, hp, vn, hn, lr, sd_lr):
     layer.weights_, layer.visible_bias_, layer.hidden_bias_ = model[2:5]  # in case a conversion copied them
     if model[5].size:
         layer.visible_sd_ = model[5]
+
+
+def join_rbms(rbms, visible_indices=None):
+    """One RBM made of independent RBMs of the same type (boltzmann.md §9, Julia's ``joinrbms``).
+
+    The weight matrix is block-structured (no weights between the parts), hidden units are
+    concatenated in order. Visible units are concatenated too, or placed at the given indices.
+
+    Parameters
+    ----------
+    rbms : sequence of fitted RBMs of one class
+        BernoulliRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM(2) or BernoulliGaussianRBM
+        (Softmax0BernoulliRBM is not supported: its groups would have to stay consecutive).
+    visible_indices : sequence of sequences of int, optional
+        For each RBM, the visible columns of the joined model that its visible units occupy;
+        together they must cover every column exactly once.
+
+    Returns
+    -------
+    A fitted RBM of the same class (default hyperparameters, the parts' dtype).
+    """
+    rbms = list(rbms)
+    if not rbms:
+        raise ValueError("rbms must contain at least one fitted RBM")
+    cls = type(rbms[0])
+    for i, rbm in enumerate(rbms):
+        if type(rbm) is not cls:
+            raise ValueError(f"rbms must all be of one type: rbms[0] is a {cls.__name__}, rbms[{i}] a "
+                             f"{type(rbm).__name__}")
+        if not hasattr(rbm, "weights_"):
+            raise ValueError(f"rbms[{i}] is not fitted (no weights_)")
+    if getattr(cls, "_visible_code", 0) == 4:
+        raise ValueError("join_rbms does not support Softmax0BernoulliRBM (its one-or-none groups must stay "
+                         "consecutive); use a PartitionedRBM")
+    sizes = [_n_visible(rbm) for rbm in rbms]
+    n_visible, n_hidden = sum(sizes), sum(_n_hidden(rbm) for rbm in rbms)
+    if visible_indices is None:
+        starts = np.cumsum([0, *sizes])
+        indices = [np.arange(starts[i], starts[i + 1]) for i in range(len(rbms))]
+    else:
+        indices = [np.asarray(ix) for ix in visible_indices]
+        if len(indices) != len(rbms):
+            raise ValueError(f"visible_indices has {len(indices)} lists but there are {len(rbms)} RBMs")
+        for i, (ix, size) in enumerate(zip(indices, sizes)):
+            if ix.shape != (size,) or not np.issubdtype(ix.dtype, np.integer):
+                raise ValueError(f"visible_indices[{i}] must hold {size} integer indices (the visible units of "
+                                 f"rbms[{i}])")
+        if not np.array_equal(np.sort(np.concatenate(indices)), np.arange(n_visible)):
+            raise ValueError(f"visible_indices must cover the columns 0..{n_visible - 1} exactly once")
+    dtype = np.asarray(rbms[0].weights_).dtype
+    W = np.zeros((n_visible, n_hidden), dtype=dtype)
+    b = np.zeros(n_visible, dtype=dtype)
+    sigma = np.ones(n_visible, dtype=dtype)
+    hidden = []
+    h = 0
+    for rbm, ix in zip(rbms, indices):
+        nh = _n_hidden(rbm)
+        W[ix, h:h + nh] = rbm.weights_
+        b[ix] = rbm.visible_bias_
+        if hasattr(rbm, "visible_sd_"):
+            sigma[ix] = rbm.visible_sd_
+        hidden.append(np.asarray(rbm.hidden_bias_, dtype=dtype))
+        h += nh
+    joined = cls(dtype=dtype)
+    joined.weights_, joined.visible_bias_, joined.hidden_bias_ = W, b, np.concatenate(hidden)
+    if hasattr(rbms[0], "visible_sd_"):
+        joined.visible_sd_ = sigma
+    return joined
+
+
+def join_dbms(dbms, visible_indices=None):
+    """One DBM made of independent DBMs with the same number of layers (Julia's ``joindbms``).
+
+    Layer by layer :func:`join_rbms`; ``visible_indices`` places the visible units (first layer
+    only). The log partition function of the result is the sum of the parts'.
+
+    Parameters
+    ----------
+    dbms : sequence of fitted :class:`~condgen.DBM`
+    visible_indices : sequence of sequences of int, optional
+
+    Returns
+    -------
+    DBM
+    """
+    from .dbm import DBM
+
+    dbms = list(dbms)
+    if not dbms:
+        raise ValueError("dbms must contain at least one fitted DBM")
+    for i, dbm in enumerate(dbms):
+        if not hasattr(dbm, "layers_"):
+            raise ValueError(f"dbms[{i}] is not fitted (no layers_)")
+    depth = len(dbms[0].layers_)
+    if any(len(dbm.layers_) != depth for dbm in dbms):
+        raise ValueError(f"dbms must have the same number of layers, got {[len(d.layers_) for d in dbms]}")
+    layers = [join_rbms([dbm.layers_[l] for dbm in dbms], visible_indices if l == 0 else None)
+              for l in range(depth)]
+    return DBM.from_rbms(layers, dtype=layers[0].weights_.dtype)
