@@ -6,11 +6,13 @@ The numerical work runs in a C++ core (Eigen + OpenMP); this package holds the p
 from __future__ import annotations
 
 from . import metrics, monitor, plot
+from .cgan import CGAN
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .simulate import simulate_snp_gep
 
 __all__ = [
+    "CGAN",
     "__version__",
     "get_num_threads",
     "metrics",

@@ -29,6 +29,7 @@ enum StreamId : std::uint64_t {
   kStreamDbm = 32,        // DBM fine-tuning, Gibbs sampling
   kStreamAis = 48,        // AIS particles
   kStreamCgan = 64,       // CGAN noise
+  kStreamCganGenerate = 65,  // CGAN generation
 };
 
 class RandomStream {
