@@ -264,3 +264,56 @@ def test_monitored_dbm_fit_with_pretraining_layers():
     W, c, up = layer_states[1]  # the first layer after its last epoch
     np.testing.assert_allclose(second.data["training data"], 1 / (1 + np.exp(-up * (X @ W + c))), rtol=1e-12)
     assert up == 2.0
+
+
+SIMULATOR = {"n_samples": 40, "n_snps": 3, "n_genes": 5, "n_random_samples": 20}
+
+
+class _Generator:
+    """CGAN stand-in: generate(y) draws genes from the true conditional probabilities of y's rows."""
+
+    def __init__(self, epochs=2, monitor=None):
+        self.epochs, self.monitor = epochs, monitor
+
+    def fit(self, X, y):
+        self.fitted_on_ = (X.shape, y.shape)
+        for epoch in range(1, self.epochs + 1):
+            self.monitor(self, epoch)
+        return self
+
+    def generate(self, y, seed=None):
+        from condgen.metrics import bayes_conditional_genes
+
+        p = bayes_conditional_genes(y, **SIMULATOR)
+        return (np.random.default_rng(seed).random(p.shape) < p).astype(float)
+
+
+def test_conditional_marginal_error_monitor_for_generators_and_dbms():
+    from condgen import DBM, simulate_snp_gep
+    from condgen.metrics import bayes_conditional_genes, conditional_marginal_error
+    from condgen.monitor import ConditionalMarginalError
+
+    snps, genes = simulate_snp_gep(**SIMULATOR, seed=0)
+    truth = bayes_conditional_genes(snps, **SIMULATOR)
+    # a generator (CGAN-like): fit(X, y) through monitored_fit, conditions repeated n_per_row times
+    evaluation = ConditionalMarginalError(snps, truth, n_per_row=5, n_linked=3, seed=4)
+    monitor, model = monitored_fit(_Generator(), genes, evaluation, y=snps)
+    assert model.fitted_on_ == ((40, 5), (40, 3))
+    rng = np.random.default_rng(4)  # the evaluation's stream, continued from epoch to epoch
+    repeated = np.repeat(snps, 5, axis=0)
+    _Generator().generate(repeated, seed=rng)
+    expected = conditional_marginal_error(_Generator().generate(repeated, seed=rng), truth, n_linked=3)
+    second = {(r.metric, r.dataset): r for r in monitor if r.epoch == 2}
+    assert second[("marginal_error", "")][3:] == (expected.mae, expected.mae_se)
+    assert second[("worst_cell", "")].value == expected.worst_cell.error
+    assert second[("cell_frequency", "B/linked")].value == expected.cells[("B", "linked")].frequency
+    # a DBM: SNP columns clamped, the gene columns compared
+    X = np.hstack([genes, snps])
+    dbm = DBM(n_hiddens=[4], epochs=2, pretrain_epochs=2, seed=1).fit(X)
+    evaluation = ConditionalMarginalError(snps, truth, n_per_row=3, condition_columns=[5, 6, 7], n_linked=3,
+                                          seed=5)
+    records = evaluation(dbm, {})
+    samples = dbm.sample_conditional(snps, [5, 6, 7], n_per_row=3, seed=np.random.default_rng(5))
+    assert records[0][2] == conditional_marginal_error(samples[:, :5], truth, n_linked=3).mae
+    with pytest.raises(ValueError, match="condition_columns"):
+        ConditionalMarginalError(snps, truth)(dbm, {})
