@@ -159,29 +159,46 @@ def test_progress_quiet_by_default_and_shown_on_request(capfd, monkeypatch):
     assert "fitting _Model" in capfd.readouterr().err
 
 
-def test_progress_bar_shows_latest_values(monkeypatch):
+class _RecordingBar:
     shown = []
 
-    class Bar:
-        def __init__(self, total, progress, desc):
-            assert (total, progress) == (3, True)
+    def __init__(self, total, progress, desc):
+        self.total = total
 
-        def set_postfix(self, values, refresh):
-            shown.append(dict(values))
+    def set_postfix(self, values, refresh):
+        self.shown.append(dict(values))
 
-        def update(self, n):
-            pass
+    def update(self, n=1):
+        pass
 
-        def __enter__(self):
-            return self
+    def __enter__(self):
+        return self
 
-        def __exit__(self, *exc):
-            pass
+    def __exit__(self, *exc):
+        pass
 
-    monkeypatch.setattr("condgen.monitor.progress_bar", Bar)
+
+def test_progress_bar_shows_latest_values(monkeypatch):
+    _RecordingBar.shown = []
+    monkeypatch.setattr("condgen.monitor.progress_bar", _RecordingBar)
     monitor, _ = monitored_fit(_Model(epochs=3), X, "free_energy", progress=True)
-    assert shown[-1] == {"free_energy[training data]": round(monitor.records[-1].value, 4)}
-    assert len(shown) == 3
+    assert _RecordingBar.shown[-1] == {"free_energy[training data]": round(monitor.records[-1].value, 4)}
+    assert len(_RecordingBar.shown) == 3
+
+
+def test_model_progress_bars_show_the_monitor(monkeypatch):
+    from condgen import DBM, BernoulliRBM
+
+    _RecordingBar.shown = []
+    monkeypatch.setattr("condgen.rbm.progress_bar", _RecordingBar)
+    monkeypatch.setattr("condgen.dbm.progress_bar", _RecordingBar)
+    monitor = Monitor("reconstruction_error", data=X)
+    BernoulliRBM(n_hidden=2, epochs=2, monitor=monitor, seed=0).fit(X)
+    assert _RecordingBar.shown == [{"reconstruction_error[training data]": round(r.value, 4)} for r in monitor]
+    _RecordingBar.shown = []
+    monitor = Monitor("exact_log_likelihood", data=X)
+    DBM(n_hiddens=[2], epochs=2, pretrain_epochs=1, monitor=monitor, batch_size=2, seed=0).fit(X)
+    assert _RecordingBar.shown[-1] == {"exact_log_likelihood[training data]": round(monitor.records[-1].value, 4)}
 
 
 @pytest.mark.parametrize(("evaluations", "error", "match"), [
@@ -317,3 +334,17 @@ def test_conditional_marginal_error_monitor_for_generators_and_dbms():
     assert records[0][2] == conditional_marginal_error(samples[:, :5], truth, n_linked=3).mae
     with pytest.raises(ValueError, match="condition_columns"):
         ConditionalMarginalError(snps, truth)(dbm, {})
+
+
+def test_weights_norm_for_rbms_and_dbms():
+    from types import SimpleNamespace
+
+    rbm = SimpleNamespace(weights_=np.array([[3.0, 4.0]]), visible_bias_=np.array([1.0]),
+                          hidden_bias_=np.array([0.0, 2.0]))
+    monitor = Monitor("weights_norm")
+    monitor(rbm, 1)
+    assert [(r.dataset, r.value) for r in monitor] == [("weights", 5.0), ("visible_bias", 1.0), ("hidden_bias", 2.0)]
+    monitor = Monitor("weights_norm")
+    monitor(SimpleNamespace(layers_=[rbm, rbm]), 7)
+    assert [r.dataset for r in monitor][3:] == ["layer 2/weights", "layer 2/visible_bias", "layer 2/hidden_bias"]
+    assert {r.epoch for r in monitor} == {7}

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from . import _core
-from ._progress import progress_bar
+from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
 from ._validation import as_matrix, check_binary, check_choice, check_int, check_real
 from .rbm import BernoulliRBM
@@ -397,6 +397,7 @@ class DBM:
                 bar.update()
                 if self.monitor is not None:
                     self.monitor(self, epoch)
+                    show_monitor(bar, self.monitor)
         self.fine_tune_particles_ = particles
 
     def _param_lists(self, dtype=None):

@@ -17,7 +17,8 @@ A DBM's pre-training is monitored layer by layer with :class:`PretrainMonitor` (
 
 Ready-made evaluations (names usable as strings): ``"reconstruction_error"``, ``"free_energy"``,
 ``"exact_log_likelihood"``, ``"log_likelihood"`` (AIS), ``"lower_bound"`` (DBMs),
-``"mean_difference"``, ``"correlation_difference"`` (Julia's ``monitorcordiff``), and
+``"mean_difference"``, ``"correlation_difference"`` (Julia's ``monitorcordiff``),
+``"weights_norm"``, and
 :class:`ConditionalMarginalError` (conditional generation against a known truth, for DBMs and
 CGANs). An evaluation is
 any callable ``(model, data) -> iterable of (metric, dataset, value, sd)``, so custom ones are a
@@ -46,6 +47,7 @@ __all__ = [
     "MonitorRecord",
     "PretrainMonitor",
     "ReconstructionError",
+    "WeightsNorm",
     "monitored_fit",
 ]
 
@@ -92,6 +94,26 @@ class ExactLogLikelihood:
 
     def __call__(self, model, data):
         return [(self.name, key, float(model.exact_log_likelihood(X)), NAN) for key, X in data.items()]
+
+
+class WeightsNorm:
+    """Norms of the parameters (Julia's ``monitorweightsnorm!``); needs no data.
+
+    Records ``weights_norm`` with data sets ``"weights"`` (Frobenius norm), ``"visible_bias"``
+    and ``"hidden_bias"``; for a DBM prefixed by the layer, ``"layer 1/weights"`` and so on.
+    """
+
+    name = "weights_norm"
+
+    def __call__(self, model, data):  # noqa: ARG002 - no data needed
+        is_dbm = hasattr(model, "layers_")
+        records = []
+        for number, rbm in enumerate(model.layers_ if is_dbm else [model], start=1):
+            prefix = f"layer {number}/" if is_dbm else ""
+            for part in ("weights", "visible_bias", "hidden_bias"):
+                value = float(np.linalg.norm(np.asarray(getattr(rbm, part + "_"), dtype=np.float64)))
+                records.append((self.name, prefix + part, value, NAN))
+        return records
 
 
 class _AISEvaluation:
@@ -291,6 +313,7 @@ _NAMED = {
     "lower_bound": LowerBound,
     "mean_difference": MeanDifference,
     "correlation_difference": CorrelationDifference,
+    "weights_norm": WeightsNorm,
 }
 
 
