@@ -15,14 +15,13 @@ or in one step, ``monitor, rbm = monitored_fit(BernoulliRBM(epochs=30), X, [...]
 A DBM's pre-training is monitored layer by layer with :class:`PretrainMonitor` (its
 ``pretrain_monitor=`` hook), or with ``monitored_fit(..., pretrain_evaluations=[...])``.
 
-Ready-made evaluations (names usable as strings): ``"reconstruction_error"``, ``"free_energy"``,
-``"exact_log_likelihood"``, ``"log_likelihood"`` (AIS), ``"lower_bound"`` (DBMs),
+Ready-made evaluations (names usable as strings): ``"reconstruction_error"``, ``"free_energy"``
+(RBMs), ``"exact_log_likelihood"``, ``"log_likelihood"`` (AIS), ``"lower_bound"`` (DBMs),
 ``"mean_difference"``, ``"correlation_difference"`` (Julia's ``monitorcordiff``),
-``"weights_norm"``, and
-:class:`ConditionalMarginalError` (conditional generation against a known truth, for DBMs and
-CGANs). An evaluation is
-any callable ``(model, data) -> iterable of (metric, dataset, value, sd)``, so custom ones are a
-small function.
+``"weights_norm"``, and :class:`ConditionalMarginalError` (conditional generation against a known
+truth, for DBMs and CGANs). An evaluation is any callable
+``(model, data) -> iterable of (metric, dataset, value, sd)``, so custom ones are a small function.
+When the model's own progress bar is on, it shows the monitor's latest values.
 """
 
 from __future__ import annotations
@@ -140,6 +139,13 @@ class AISLogLikelihood(_AISEvaluation):
     Records ``log_likelihood`` per data set (sd: the AIS standard deviation, for DBMs combined with
     that of the per-sample estimates) and ``log_partition`` with data set ``""`` (Julia's
     ``aislogr``, here the log Z estimate itself).
+
+    Parameters
+    ----------
+    n_temperatures, n_particles, burn_in
+        AIS settings (see :func:`condgen.likelihood.ais_log_weights`).
+    seed : None, int or numpy.random.Generator
+        One stream for the whole fit: every epoch draws fresh, reproducible AIS runs.
     """
 
     name = "log_likelihood"
@@ -157,7 +163,8 @@ class LowerBound(_AISEvaluation):
     """The DBM's variational lower bound of the mean log-likelihood (spec §6.7) per data set.
 
     ``method="ais"`` estimates log Z by AIS once per call (recorded as ``log_partition``);
-    ``"exact"`` enumerates (tiny models).
+    ``"exact"`` enumerates (tiny models). The other parameters are those of
+    :class:`AISLogLikelihood`.
     """
 
     name = "lower_bound"
@@ -237,9 +244,8 @@ class CorrelationDifference(_SampleComparison):
 
 
 def _default_conditional_sampler(model, conditions, n_per_row, rng, columns):
-    repeated = np.repeat(conditions, n_per_row, axis=0)
     if hasattr(model, "generate"):  # a CGAN: one generated row per condition row
-        return model.generate(repeated, seed=rng)
+        return model.generate(np.repeat(conditions, n_per_row, axis=0), seed=rng)
     if columns is None:
         raise ValueError("conditional sampling from a Boltzmann machine needs condition_columns")
     samples = model.sample_conditional(conditions, columns, n_per_row=n_per_row, seed=rng)
