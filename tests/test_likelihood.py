@@ -328,3 +328,23 @@ def test_deep_dbm_from_rbms_ais_matches_exact():
         rbms.append(rbm)
     dbm = condgen.DBM.from_rbms(rbms)
     _close(dbm.log_partition(n_temperatures=1000, seed=3), dbm.exact_log_partition())
+
+
+def test_empirical_log_likelihood():
+    from condgen.likelihood import empirical_log_likelihood
+
+    generated = np.array([[0, 1], [0, 1], [1, 1], [0, 0.0]])
+    assert empirical_log_likelihood([[0, 1], [1, 1.0]], generated) == pytest.approx(
+        (math.log(0.5) + math.log(0.25)) / 2)
+    with pytest.raises(ValueError, match="row 1 of X does not occur"):
+        empirical_log_likelihood([[0, 1], [1, 0.0]], generated)
+    # a tiny RBM: with many exact-enough samples the estimate approaches the exact likelihood
+    rbm = condgen.BernoulliRBM()
+    rng = np.random.default_rng(21)
+    rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = rng.normal(0, 1, (3, 2)), rng.normal(0, 1, 3), np.zeros(2)
+    X = _states(3)
+    exact = rbm.exact_log_likelihood(X)
+    samples = rbm.sample(20_000, burn_in=20, seed=22)
+    # independent chains: per state, log(frequency) has sd about sqrt((1 - p) / (n p)), at most
+    # 0.033 here (the least likely state has p = 0.043), so 0.1 is over 3 sds for their mean
+    assert empirical_log_likelihood(X, samples) == pytest.approx(exact, abs=0.1)
