@@ -241,7 +241,7 @@ void check_layers(const DbmParams<T>& params, const std::vector<MatrixMap<T>>& l
 
 template <class T>
 void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles, int steps, Sampler sampler,
-               const std::vector<Index>& clamped, std::uint64_t seed, std::uint64_t round) {
+               const std::vector<Index>& clamped, std::uint64_t seed) {
   params.check();
   check_layers(params, particles, 0, "particles");
   if (steps < 0) throw std::invalid_argument("steps must be non-negative");
@@ -256,7 +256,7 @@ void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles,
   const auto bias = params.combined_biases();
   const double work = sweep_work(params) * static_cast<double>(particles[0].rows()) * std::max(steps, 1);
   for_each_chunk_if(work, particles[0].rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
-    RandomStream rng(seed, kStreamDbm, (round << 32) | static_cast<std::uint64_t>(chunk));
+    RandomStream rng(seed, kStreamDbm, static_cast<std::uint64_t>(chunk));
     gibbs_chunk(params, bias, particles, begin, end, steps, sampler, free_mask.empty() ? nullptr : &free_mask,
                 rng);
   });
@@ -514,9 +514,9 @@ void dbm_exact_log_unnormalized(const DbmParams<double>& params, ConstMatrixRef<
 template struct DbmParams<float>;
 template struct DbmParams<double>;
 template void dbm_gibbs<float>(const DbmParams<float>&, std::vector<MatrixMap<float>>&, int, Sampler,
-                               const std::vector<Index>&, std::uint64_t, std::uint64_t);
+                               const std::vector<Index>&, std::uint64_t);
 template void dbm_gibbs<double>(const DbmParams<double>&, std::vector<MatrixMap<double>>&, int, Sampler,
-                                const std::vector<Index>&, std::uint64_t, std::uint64_t);
+                                const std::vector<Index>&, std::uint64_t);
 template int dbm_mean_field<float>(const DbmParams<float>&, ConstMatrixRef<float>, std::vector<MatrixMap<float>>&,
                                    float, int);
 template int dbm_mean_field<double>(const DbmParams<double>&, ConstMatrixRef<double>,
