@@ -17,10 +17,15 @@ import platform
 import time
 from types import SimpleNamespace
 
-import numpy as np
-
 import condgen
-from condgen.likelihood import _combined_biases, _layers, log_mean_exp, log_partition, log_partition_zero_weights
+import numpy as np
+from condgen.likelihood import (
+    _combined_biases,
+    _layers,
+    log_mean_exp,
+    log_partition,
+    log_partition_zero_weights,
+)
 
 
 def random_dbm(sizes, scale, rng):
