@@ -4,10 +4,9 @@ import itertools
 import math
 from types import SimpleNamespace
 
+import condgen
 import numpy as np
 import pytest
-
-import condgen
 from condgen import likelihood
 from condgen.likelihood import (
     LogEstimate,
@@ -154,7 +153,7 @@ def test_lower_bound_exact_for_independent_units_and_below_likelihood():
     # with weights: any mean-field values give a bound below the exact log-likelihood; the
     # mean-field fixed point (iterated here in numpy) gives a tighter one than the prior means
     dbm = _dbm([4, 3, 2], rng)
-    (W1, b1, c1), (W2, b2, c2) = _params(dbm)
+    (W1, _b1, c1), (W2, b2, c2) = _params(dbm)
     exact_log_z = _exact_log_z(dbm)
     exact_ll = float(np.mean(_log_unnormalised(dbm, X)) - exact_log_z)
     mu1, mu2 = np.full((len(X), 3), 0.5), np.full((len(X), 2), 0.5)
@@ -328,3 +327,23 @@ def test_deep_dbm_from_rbms_ais_matches_exact():
         rbms.append(rbm)
     dbm = condgen.DBM.from_rbms(rbms)
     _close(dbm.log_partition(n_temperatures=1000, seed=3), dbm.exact_log_partition())
+
+
+def test_empirical_log_likelihood():
+    from condgen.likelihood import empirical_log_likelihood
+
+    generated = np.array([[0, 1], [0, 1], [1, 1], [0, 0.0]])
+    assert empirical_log_likelihood([[0, 1], [1, 1.0]], generated) == pytest.approx(
+        (math.log(0.5) + math.log(0.25)) / 2)
+    with pytest.raises(ValueError, match="row 1 of X does not occur"):
+        empirical_log_likelihood([[0, 1], [1, 0.0]], generated)
+    # a tiny RBM: with many exact-enough samples the estimate approaches the exact likelihood
+    rbm = condgen.BernoulliRBM()
+    rng = np.random.default_rng(21)
+    rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = rng.normal(0, 1, (3, 2)), rng.normal(0, 1, 3), np.zeros(2)
+    X = _states(3)
+    exact = rbm.exact_log_likelihood(X)
+    samples = rbm.sample(20_000, burn_in=20, seed=22)
+    # independent chains: per state, log(frequency) has sd about sqrt((1 - p) / (n p)), at most
+    # 0.033 here (the least likely state has p = 0.043), so 0.1 is over 3 sds for their mean
+    assert empirical_log_likelihood(X, samples) == pytest.approx(exact, abs=0.1)

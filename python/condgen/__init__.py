@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from . import data
 from . import likelihood, metrics, monitor, plot
+from .cgan import CGAN
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .dbm import DBM, TrainLayer
+from .monitor import Monitor, monitored_fit
 from .rbm import BernoulliRBM
 from .multimodal import MultimodalDBM, PartitionedRBM, join_dbms, join_rbms
 from .rbm_types import (BernoulliGaussianRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM, GaussianBernoulliRBM2,
@@ -17,6 +19,7 @@ from .rbm_types import (BernoulliGaussianRBM, Binomial2BernoulliRBM, GaussianBer
 from .simulate import simulate_snp_gep
 
 __all__ = [
+    "CGAN",
     "DBM",
     "BernoulliRBM",
     "BernoulliGaussianRBM",
@@ -34,6 +37,8 @@ __all__ = [
     "likelihood",
     "metrics",
     "monitor",
+    "Monitor",
+    "monitored_fit",
     "plot",
     "set_num_threads",
     "simulate_snp_gep",

@@ -34,6 +34,7 @@ enum StreamId : std::uint64_t {
   kStreamAisRows = 50,    // per-row AIS of DBM likelihoods
   kStreamAisTypes = 51,   // AIS of RBMs of other unit types
   kStreamCgan = 64,       // CGAN noise
+  kStreamCganGenerate = 65,  // CGAN generation
 };
 
 class RandomStream {
