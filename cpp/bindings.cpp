@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "condgen/ais.hpp"
+#include "condgen/cgan.hpp"
 #include "condgen/dbm.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/random_fill.hpp"
@@ -46,6 +48,176 @@ void bind_common(py::module_& m) {
         return out;
       },
       py::arg("seed"), py::arg("n"), "n standard normals from the chunked streams of seed.");
+}
+
+// ---- CGAN ---------------------------------------------------------------------------------------
+template <class T>
+using NetworkArrays = std::pair<std::vector<condgen::RowMatrix<T>>, std::vector<condgen::Vector<T>>>;
+
+template <class T>
+condgen::DenseNetwork<T> make_network(std::vector<condgen::RowMatrix<T>> weights, std::vector<condgen::Vector<T>> biases,
+                                      std::vector<condgen::Activation> activations) {
+  return {std::move(weights), std::move(biases), std::move(activations)};
+}
+
+template <class T>
+NetworkArrays<T> network_arrays(const condgen::DenseNetwork<T>& net) {
+  return {net.weights, net.biases};
+}
+
+template <class T>
+void bind_cgan_precision(py::module_& m, const char* trainer_name, const char* generate_name) {
+  using Trainer = condgen::CganTrainer<T>;
+  using Matrix = condgen::RowMatrix<T>;
+  using Vec = condgen::Vector<T>;
+  using ConstRef = condgen::ConstMatrixRef<T>;
+  using Order = Eigen::Ref<const Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1>>;
+  py::class_<Trainer>(m, trainer_name, "CGAN training state (private; use condgen.CGAN).")
+      .def(py::init([](std::vector<Matrix> gw, std::vector<Vec> gb, std::vector<condgen::Activation> ga,
+                       std::vector<Matrix> dw, std::vector<Vec> db, std::vector<condgen::Activation> da,
+                       Index n_noise, double learning_rate, double beta1, double beta2, double adam_eps,
+                       double noise_sd, bool noise_on_condition, double ema_decay, std::uint64_t seed,
+                       Index max_batch) {
+             condgen::CganOptions options;
+             options.learning_rate = learning_rate;
+             options.beta1 = beta1;
+             options.beta2 = beta2;
+             options.adam_eps = adam_eps;
+             options.noise_sd = noise_sd;
+             options.noise_on_condition = noise_on_condition;
+             options.ema_decay = ema_decay;
+             return Trainer(make_network(std::move(gw), std::move(gb), std::move(ga)),
+                            make_network(std::move(dw), std::move(db), std::move(da)), n_noise, options, seed,
+                            max_batch);
+           }),
+           py::arg("generator_weights"), py::arg("generator_biases"), py::arg("generator_activations"),
+           py::arg("discriminator_weights"), py::arg("discriminator_biases"),
+           py::arg("discriminator_activations"), py::arg("n_noise"), py::arg("learning_rate"), py::arg("beta1"),
+           py::arg("beta2"), py::arg("adam_eps"), py::arg("noise_sd"), py::arg("noise_on_condition"),
+           py::arg("ema_decay"), py::arg("seed"), py::arg("max_batch"))
+      .def(
+          "run_epoch",
+          [](Trainer& trainer, const ConstRef& x, const ConstRef& y, const Order& order, Index batch_size) {
+            condgen::CganEpochLosses losses;
+            {
+              py::gil_scoped_release release;
+              losses = trainer.run_epoch(x, y, order, batch_size);
+            }
+            return py::make_tuple(losses.discriminator_seed, losses.generator_seed, losses.discriminator_mean,
+                                  losses.generator_mean);
+          },
+          py::arg("x").noconvert(), py::arg("y").noconvert(), py::arg("order").noconvert(), py::arg("batch_size"),
+          "One epoch; returns (discriminator_seed, generator_seed, discriminator_mean, generator_mean).")
+      .def("losses_and_gradients", &Trainer::losses_and_gradients, py::arg("x"), py::arg("y"), py::arg("z"),
+           py::arg("noise"), ReleaseGil(), "(discriminator loss, generator loss); gradients stored.")
+      .def("generator", [](const Trainer& t) { return network_arrays(t.generator()); })
+      .def("discriminator", [](const Trainer& t) { return network_arrays(t.discriminator()); })
+      .def("generator_average", [](const Trainer& t) { return network_arrays(t.generator_average()); })
+      .def("generator_gradient", [](const Trainer& t) { return network_arrays(t.generator_gradient()); })
+      .def("discriminator_gradient", [](const Trainer& t) { return network_arrays(t.discriminator_gradient()); })
+      .def_property_readonly("steps", &Trainer::steps);
+  m.def(
+      generate_name,
+      [](std::vector<Matrix> weights, std::vector<Vec> biases, std::vector<condgen::Activation> activations,
+         const ConstRef& y, Index n_noise, std::uint64_t seed, int kind) {
+        const auto net = make_network(std::move(weights), std::move(biases), std::move(activations));
+        Matrix out(y.rows(), net.weights.empty() ? 0 : net.n_outputs());
+        {
+          py::gil_scoped_release release;
+          condgen::cgan_generate<T>(net, y, n_noise, seed, kind, out);
+        }
+        return out;
+      },
+      py::arg("weights"), py::arg("biases"), py::arg("activations"), py::arg("y").noconvert(), py::arg("n_noise"),
+      py::arg("seed"), py::arg("kind"), "Generator samples for the rows of y (kind 0 rounded, 1 probabilities, 2 Bernoulli).");
+}
+
+void bind_cgan(py::module_& m) {
+  py::enum_<condgen::Activation>(m, "Activation")
+      .value("identity", condgen::Activation::identity)
+      .value("leaky_relu", condgen::Activation::leaky_relu)
+      .value("relu", condgen::Activation::relu)
+      .value("sigmoid", condgen::Activation::sigmoid)
+      .value("tanh", condgen::Activation::tanh);
+  bind_cgan_precision<float>(m, "CganTrainerF32", "cgan_generate_f32");
+  bind_cgan_precision<double>(m, "CganTrainerF64", "cgan_generate_f64");
+}
+// ---- end CGAN -----------------------------------------------------------------------------------
+
+// AIS (condgen.likelihood). Lists of layers come as lists of C-contiguous float64 arrays (states
+// are updated in place, so Python passes them in exactly that layout); they are mapped, not copied.
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using MutableDoubleArray = py::array_t<double, py::array::c_style>;
+
+condgen::LayerChain layer_chain(const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases) {
+  condgen::LayerChain chain;
+  for (const auto& w : weights) {
+    if (w.ndim() != 2) throw std::invalid_argument("AIS: weights must be 2-D");
+    chain.weights.emplace_back(Eigen::Map<const condgen::RowMatrix<double>>(w.data(), w.shape(0), w.shape(1)));
+  }
+  for (const auto& b : biases) {
+    if (b.ndim() != 1) throw std::invalid_argument("AIS: biases must be 1-D");
+    chain.biases.emplace_back(Eigen::Map<const condgen::Vector<double>>(b.data(), b.shape(0)));
+  }
+  return chain;
+}
+
+std::vector<condgen::MatrixRef<double>> mutable_matrices(std::vector<MutableDoubleArray>& arrays) {
+  std::vector<condgen::MatrixRef<double>> out;
+  for (auto& a : arrays) {
+    if (a.ndim() != 2) throw std::invalid_argument("AIS: states must be 2-D");
+    out.emplace_back(Eigen::Map<condgen::RowMatrix<double>>(a.mutable_data(), a.shape(0), a.shape(1)));
+  }
+  return out;
+}
+
+void bind_ais(py::module_& m) {
+  using condgen::ConstMatrixRef;
+  using condgen::ConstVectorRef;
+  m.def(
+      "ais_init_states",
+      [](const std::vector<DoubleArray>& logits, std::vector<MutableDoubleArray> states, std::uint64_t seed) {
+        std::vector<ConstVectorRef<double>> logit_refs;
+        for (const auto& l : logits) {
+          logit_refs.emplace_back(Eigen::Map<const condgen::Vector<double>>(l.data(), l.size()));
+        }
+        auto refs = mutable_matrices(states);
+        py::gil_scoped_release release;
+        condgen::ais_init_states(logit_refs, refs, seed);
+      },
+      py::arg("logits"), py::arg("states"), py::arg("seed"), "AIS start states, in place.");
+  m.def(
+      "ais_chain",
+      [](const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases,
+         const Eigen::Ref<const condgen::Vector<double>>& betas, std::int64_t first_step, Index burn_in,
+         bool synchronous, std::vector<MutableDoubleArray> states,
+         Eigen::Ref<condgen::Vector<double>> log_weights, std::uint64_t seed) {
+        const auto chain = layer_chain(weights, biases);
+        auto refs = mutable_matrices(states);
+        py::gil_scoped_release release;
+        condgen::ais_chain(chain, betas, first_step, burn_in, synchronous, refs, log_weights, seed);
+      },
+      py::arg("weights"), py::arg("biases"), py::arg("betas"), py::arg("first_step"), py::arg("burn_in"),
+      py::arg("synchronous"), py::arg("states"), py::arg("log_weights").noconvert(), py::arg("seed"),
+      "AIS steps on a chain of binary layers, in place.");
+  m.def(
+      "ais_chain_rows",
+      [](const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases,
+         const ConstMatrixRef<double>& bottom_biases, const Eigen::Ref<const condgen::Vector<double>>& betas,
+         Index n_particles, Index burn_in, std::int64_t first_row, std::uint64_t seed) {
+        const auto chain = layer_chain(weights, biases);
+        py::gil_scoped_release release;
+        return condgen::ais_chain_rows(chain, bottom_biases, betas, n_particles, burn_in, first_row, seed);
+      },
+      py::arg("weights"), py::arg("biases"), py::arg("bottom_biases"), py::arg("betas"), py::arg("n_particles"),
+      py::arg("burn_in"), py::arg("first_row"), py::arg("seed"), "Per-row AIS log weights (rows x particles).");
+  m.def("ais_rbm_pair_init", &condgen::ais_rbm_pair_init, py::arg("W1"), py::arg("b1"), py::arg("c1"),
+        py::arg("n_particles"), py::arg("burn_in"), py::arg("seed"), ReleaseGil(),
+        "Start visibles for AIS between two RBMs.");
+  m.def("ais_rbm_pair", &condgen::ais_rbm_pair, py::arg("W1"), py::arg("b1"), py::arg("c1"), py::arg("W2"),
+        py::arg("b2"), py::arg("c2"), py::arg("betas"), py::arg("first_step"), py::arg("burn_in"),
+        py::arg("V").noconvert(), py::arg("log_weights").noconvert(), py::arg("seed"), ReleaseGil(),
+        "AIS steps between two RBMs, in place.");
 }
 
 // ---- DBM (condgen.dbm) ----------------------------------------------------------------------
@@ -320,6 +492,8 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   m.doc() = "condgen's compiled core (private; use the condgen package)";
   m.attr("__version__") = CONDGEN_VERSION;
   bind_common(m);
+  bind_cgan(m);
+  bind_ais(m);
   bind_rbm(m);
   bind_dbm(m);
 }
