@@ -611,7 +611,7 @@ void bind_types_dtype(py::module_& m) {
       "One epoch of CD/PCD training, parameters (and sigma) and chain updated in place.");
   m.def(
       "typed_gradient_step",
-      [](int vt, int ht, Out W, OutVec b, OutVec c, OutVec sigma, const Groups& groups, Out vp, In hp, Out vn,
+      [](int vt, int ht, Out W, OutVec b, OutVec c, OutVec sigma, const Groups& groups, In vp, In hp, In vn,
          In hn, T learning_rate, T sd_learning_rate) {
         auto rbm = typed_rbm<T>(vt, ht, W, b, c, sigma, groups);
         condgen::GradientBuffers<T> buffers;
@@ -620,7 +620,7 @@ void bind_types_dtype(py::module_& m) {
       },
       CONDGEN_TYPED_ARGS, py::arg("vp").noconvert(), py::arg("hp").noconvert(), py::arg("vn").noconvert(),
       py::arg("hn").noconvert(), py::arg("learning_rate"), py::arg("sd_learning_rate"),
-      "One gradient-ascent step from positive and negative statistics (vp, vn used as work space).");
+      "One gradient-ascent step from positive and negative statistics.");
 }
 
 void bind_types(py::module_& m) {

@@ -144,7 +144,9 @@ void typed_visible_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> H, 
           // exp(a_k) / (1 + sum_l exp(a_l)), shifted by max(0, max a) against overflow
           const T shift = std::max(T(0), a.maxCoeff());
           a = (a - shift).exp();
-          a /= a.sum() + std::exp(-shift);
+          T total = std::exp(-shift);  // summed in order: bits independent of the row's alignment
+          for (Index k = 0; k < g; ++k) total += a[k];
+          a /= total;
           start += g;
         }
       }
@@ -302,8 +304,11 @@ void typed_gibbs(const TypedRbm<T>& rbm, MatrixRef<T> V, MatrixRef<T> H, int ste
   }
   for_each_rows(V.rows(), large(rbm, V.rows() * std::max(steps, 1)), [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamRbmTypes, static_cast<std::uint64_t>(chunk));
-    auto v = V.middleRows(begin, end - begin);
-    auto h = H.middleRows(begin, end - begin);
+    // Work on copies of our own: vectorised exp / logistic take a scalar path for the entries
+    // before the first aligned packet, so results on the caller's arrays could depend on their
+    // alignment in the last bit.
+    RowMatrix<T> v = V.middleRows(begin, end - begin);
+    RowMatrix<T> h = H.middleRows(begin, end - begin);
     RowMatrix<T> kept(v.rows(), static_cast<Index>(clamped.size()));
     for (Index k = 0; k < kept.cols(); ++k) kept.col(k) = v.col(clamped[static_cast<std::size_t>(k)]);
     for (int step = 0; step < steps; ++step) {
@@ -313,6 +318,8 @@ void typed_gibbs(const TypedRbm<T>& rbm, MatrixRef<T> V, MatrixRef<T> H, int ste
       typed_hidden_potential_block<T>(rbm, v, T(1), h);
       typed_sample_hidden_block<T>(rbm, h, rng);
     }
+    V.middleRows(begin, end - begin) = v;
+    H.middleRows(begin, end - begin) = h;
   });
 }
 
@@ -446,27 +453,8 @@ Vector<double> typed_ais_log_weights(const TypedRbm<double>& rbm, ConstVectorRef
   return log_weights;
 }
 
-namespace {
-
-/// Sum over rows of the sigma gradient terms (boltzmann.md §2.4), times scale, into ds.
-template <class T, class VM, class HM>
-void add_sigma_terms(const TypedRbm<T>& rbm, const VM& v, const HM& h, T scale, Vector<T>& ds) {
-  const RowMatrix<T> hw = h * rbm.W.transpose();
-  const auto s = rbm.sigma.transpose().array();
-  for (Index r = 0; r < v.rows(); ++r) {
-    const auto centred_sq = (v.row(r) - rbm.b.transpose()).array().square();
-    if (rbm.visible == VisibleUnits::kGaussian) {
-      ds += scale * (centred_sq / s.cube() - hw.row(r).array() * v.row(r).array() / s.square()).matrix().transpose();
-    } else {
-      ds += scale * ((centred_sq - T(2) * v.row(r).array() * hw.row(r).array()) / s.cube()).matrix().transpose();
-    }
-  }
-}
-
-}  // namespace
-
 template <class T>
-void typed_gradient_step(TypedRbm<T>& rbm, MatrixRef<T> vp, ConstMatrixRef<T> hp, MatrixRef<T> vn,
+void typed_gradient_step(TypedRbm<T>& rbm, ConstMatrixRef<T> vp, ConstMatrixRef<T> hp, ConstMatrixRef<T> vn,
                          ConstMatrixRef<T> hn, T learning_rate, T sd_learning_rate, GradientBuffers<T>& buffers) {
   const Index nv = rbm.nv(), nh = rbm.nh();
   check_shape(vp.rows(), vp.cols(), vp.rows(), nv, "positive visible statistics");
@@ -474,44 +462,66 @@ void typed_gradient_step(TypedRbm<T>& rbm, MatrixRef<T> vp, ConstMatrixRef<T> hp
   check_shape(vn.rows(), vn.cols(), vn.rows(), nv, "negative visible statistics");
   check_shape(hn.rows(), hn.cols(), vn.rows(), nh, "negative hidden statistics");
   if (vp.rows() < 1 || vn.rows() < 1) throw std::invalid_argument("gradient statistics need at least one row");
+  const T inv_pos = T(1) / static_cast<T>(vp.rows()), inv_neg = T(1) / static_cast<T>(vn.rows());
+  // G = vp^T hp / B - vn^T hn / M, the only products: every other term is O(nv nh) or less.
+  RowMatrix<T>& G = buffers.G;
+  G.resize(nv, nh);
+  const bool parallel = (vp.rows() + vn.rows()) * nv * nh >= kParallelWork;
+  for_each_rows(nv, parallel, [&](Index, Index begin, Index end) {
+    auto g = G.middleRows(begin, end - begin);
+    g.noalias() = inv_pos * (vp.middleCols(begin, end - begin).transpose() * hp);
+    g.noalias() -= inv_neg * (vn.middleCols(begin, end - begin).transpose() * hn);
+  });
   Vector<T>& db = buffers.db;
   Vector<T>& dc = buffers.dc;
-  Vector<T>& ds = buffers.ds;
-  const T inv_pos = T(1) / static_cast<T>(vp.rows()), inv_neg = T(1) / static_cast<T>(vn.rows());
-  const bool gaussian = rbm.gaussian_visible();
-  if (gaussian && sd_learning_rate > T(0)) {  // before W and b move
-    ds.setZero(nv);
-    add_sigma_terms(rbm, vp, hp, inv_pos, ds);
-    add_sigma_terms(rbm, vn, hn, -inv_neg, ds);
-  }
   db.setZero(nv);
   add_row_sum(vp, inv_pos, db);
   add_row_sum(vn, -inv_neg, db);
   dc.setZero(nh);
   add_row_sum(hp, inv_pos, dc);
   add_row_sum(hn, -inv_neg, dc);
+  const bool gaussian = rbm.gaussian_visible();
+  const bool learn_sigma = gaussian && sd_learning_rate > T(0);
+  Vector<T>& ds = buffers.ds;
+  if (learn_sigma) {
+    // §2.4: mean over rows of (v-b)^2 / sigma^3 - (h W^T) v / sigma^2 (GBRBM) or
+    // ((v-b)^2 - 2 (h W^T) v) / sigma^3 (GBRBM2), data minus model. The cross term summed over
+    // rows is sum_j W_ij (V^T H)_ij, so it comes from G without another product.
+    ds.setZero(nv);
+    for (Index r = 0; r < vp.rows(); ++r) ds += inv_pos * (vp.row(r) - rbm.b.transpose()).array().square().matrix().transpose();
+    for (Index r = 0; r < vn.rows(); ++r) ds -= inv_neg * (vn.row(r) - rbm.b.transpose()).array().square().matrix().transpose();
+    Vector<T> cross(nv);  // scalar loops: a vectorised reduction's order would depend on alignment
+    for (Index i = 0; i < nv; ++i) {
+      T sum = T(0);
+      for (Index j = 0; j < nh; ++j) sum += rbm.W(i, j) * G(i, j);
+      cross[i] = sum;
+    }
+    const auto s = rbm.sigma.array();
+    if (rbm.visible == VisibleUnits::kGaussian) {
+      ds.array() = ds.array() / s.cube() - cross.array() / s.square();
+    } else {
+      ds.array() = (ds.array() - T(2) * cross.array()) / s.cube();
+    }
+  }
   // Binomial2 units are two Bernoulli copies: half the step on the visible side (§2.5).
   const T lr = learning_rate;
   const T visible_lr = rbm.visible == VisibleUnits::kBinomial2 ? lr / T(2) : lr;
-  if (gaussian) {
-    const Vector<T> scale = input_scale(rbm);  // gW from the scaled data V / sigma or V / sigma^2
-    vp.array().rowwise() *= scale.transpose().array();
-    vn.array().rowwise() *= scale.transpose().array();
+  if (gaussian) {  // gradients of the scaled data V / sigma or V / sigma^2
+    G.array().colwise() *= input_scale(rbm).array();
     db.array() /= rbm.sigma.array().square();
   }
-  const bool parallel = (vp.rows() + vn.rows()) * nv * nh >= kParallelWork;
-  for_each_rows(nv, parallel, [&](Index, Index begin, Index end) {
-    auto w = rbm.W.middleRows(begin, end - begin);
-    w.noalias() += (visible_lr * inv_pos) * (vp.middleCols(begin, end - begin).transpose() * hp);
-    w.noalias() -= (visible_lr * inv_neg) * (vn.middleCols(begin, end - begin).transpose() * hn);
-  });
+  rbm.W.noalias() += visible_lr * G;
   rbm.b += visible_lr * db;
   rbm.c += lr * dc;
-  if (gaussian && sd_learning_rate > T(0)) {
+  if (learn_sigma) {
     // Multiplicative step, at most a factor e per update and never below the smallest normal
-    // number, so sigma stays positive however large the step size.
-    const auto log_step = (sd_learning_rate * ds.array() / rbm.sigma.array()).max(T(-1)).min(T(1));
-    rbm.sigma.array() = (rbm.sigma.array() * log_step.exp()).max(std::numeric_limits<T>::min());
+    // number, so sigma stays positive however large the step size. Scalar std::exp: Eigen's
+    // packet exp can differ in the last bit, and which entries take the packet path depends on
+    // the alignment of the caller's array.
+    for (Index i = 0; i < nv; ++i) {
+      const T log_step = std::clamp(sd_learning_rate * ds[i] / rbm.sigma[i], T(-1), T(1));
+      rbm.sigma[i] = std::max(rbm.sigma[i] * std::exp(log_step), std::numeric_limits<T>::min());
+    }
   }
 }
 
@@ -662,7 +672,7 @@ void typed_train_epoch(TypedRbm<T>& rbm, ConstMatrixRef<T> X, MatrixRef<T> chain
   template void typed_gibbs<T>(const TypedRbm<T>&, MatrixRef<T>, MatrixRef<T>, int, const std::vector<Index>&,    \
                                std::uint64_t);                                                                    \
   template void typed_train_epoch<T>(TypedRbm<T>&, ConstMatrixRef<T>, MatrixRef<T>, const TypedTrainOptions<T>&); \
-  template void typed_gradient_step<T>(TypedRbm<T>&, MatrixRef<T>, ConstMatrixRef<T>, MatrixRef<T>,              \
+  template void typed_gradient_step<T>(TypedRbm<T>&, ConstMatrixRef<T>, ConstMatrixRef<T>, ConstMatrixRef<T>,    \
                                        ConstMatrixRef<T>, T, T, GradientBuffers<T>&);
 
 CONDGEN_INSTANTIATE_TYPED_RBM(float)

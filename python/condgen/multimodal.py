@@ -529,9 +529,8 @@ def _gradient_step(layer, vp, hp, vn, hn, lr, sd_lr):
     else:
         model = layer._model()
     dtype = model[2].dtype
-    # The arrays of the model itself, updated in place (the statistics are copied: work space).
-    _core.typed_gradient_step(*model, np.array(vp, dtype=dtype, order="C"), np.ascontiguousarray(hp, dtype=dtype),
-                              np.array(vn, dtype=dtype, order="C"), np.ascontiguousarray(hn, dtype=dtype), lr, sd_lr)
+    # The arrays of the model itself, updated in place.
+    _core.typed_gradient_step(*model, *(np.ascontiguousarray(a, dtype=dtype) for a in (vp, hp, vn, hn)), lr, sd_lr)
     layer.weights_, layer.visible_bias_, layer.hidden_bias_ = model[2:5]  # in case a conversion copied them
     if model[5].size:
         layer.visible_sd_ = model[5]

@@ -110,14 +110,16 @@ Vector<double> typed_ais_log_weights(const TypedRbm<double>& rbm, ConstVectorRef
 /// Work vectors of typed_gradient_step, reused between calls.
 template <class T>
 struct GradientBuffers {
+  RowMatrix<T> G;
   Vector<T> db, dc, ds;
 };
 
 /// One plain gradient-ascent step from positive statistics (vp, hp: data and hidden potentials)
 /// and negative ones (vn, hn), with the type-specific gradients of boltzmann.md §2.4-§2.5 (see
-/// typed_train_epoch). vp and vn are used as work space (scaled in place for Gaussian units).
+/// typed_train_epoch). Two products (vp^T hp, vn^T hn); the sigma gradient's cross term is read
+/// off them.
 template <class T>
-void typed_gradient_step(TypedRbm<T>& rbm, MatrixRef<T> vp, ConstMatrixRef<T> hp, MatrixRef<T> vn,
+void typed_gradient_step(TypedRbm<T>& rbm, ConstMatrixRef<T> vp, ConstMatrixRef<T> hp, ConstMatrixRef<T> vn,
                          ConstMatrixRef<T> hn, T learning_rate, T sd_learning_rate, GradientBuffers<T>& buffers);
 
 /// Training settings of one epoch (boltzmann.md §2).
