@@ -1,0 +1,314 @@
+"""Saving and loading fitted models: one ``.npz`` file with the arrays and a JSON metadata entry.
+
+The file is an ordinary numpy ``.npz`` archive. The entry ``__condgen_metadata__`` holds UTF-8
+JSON with the format name and version, the model class, its hyperparameters, the condgen version,
+optional column names, the shape and dtype of every array and a SHA-256 digest of the arrays.
+:func:`load` reads it with ``allow_pickle=False`` (a model file can never run code), checks the
+metadata, shapes and digest, and raises :class:`ModelFileError` for a corrupt, truncated,
+tampered or foreign file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "read_metadata", "save"]
+
+FORMAT = "condgen-model"
+FORMAT_VERSION = 1
+_METADATA = "__condgen_metadata__"
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded; the message names the file and the problem."""
+
+    def __init__(self, path, problem):
+        self.path = str(path)
+        super().__init__(f"{self.path}: {problem}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hyperparameters <-> JSON
+
+
+def _hyperparameters(model) -> dict:
+    if hasattr(model, "get_params"):
+        return dict(model.get_params())
+    names = [name for name in inspect.signature(type(model).__init__).parameters if name != "self"]
+    return {name: getattr(model, name) for name in names}
+
+
+def _to_json(value, name):
+    """JSON form of a hyperparameter; callables (monitors) and Generators are not stored."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_to_json(item, name) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _to_json(item, name) for key, item in value.items()}
+    if isinstance(value, (type, np.dtype)) and np.dtype(value).kind in "fiub":
+        return {"__dtype__": np.dtype(value).name}
+    if isinstance(value, np.ndarray):
+        return _to_json(value.tolist(), name)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {field.name: _to_json(getattr(value, field.name), name)
+                  for field in dataclasses.fields(value)}
+        return {"__dataclass__": type(value).__name__, "fields": fields}
+    if isinstance(value, np.random.Generator) or callable(value):
+        return None  # a monitor or a random generator is run-time state, not a setting
+    raise TypeError(f"cannot store hyperparameter {name}={value!r} in a model file")
+
+
+def _from_json(value):
+    if isinstance(value, list):
+        return [_from_json(item) for item in value]
+    if isinstance(value, dict):
+        if set(value) == {"__dtype__"}:
+            return np.dtype(value["__dtype__"]).type
+        if set(value) == {"__dataclass__", "fields"}:
+            import condgen
+
+            cls = getattr(condgen, value["__dataclass__"], None)
+            if cls is None or not dataclasses.is_dataclass(cls):
+                raise ValueError(f"unknown settings class {value['__dataclass__']!r}")
+            return cls(**{key: _from_json(item) for key, item in value["fields"].items()})
+        return {key: _from_json(item) for key, item in value.items()}
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-class state: which arrays make up a fitted model and how to put them back
+
+
+def _rbm_arrays(model, prefix=""):
+    return {f"{prefix}weights": model.weights_, f"{prefix}visible_bias": model.visible_bias_,
+            f"{prefix}hidden_bias": model.hidden_bias_}
+
+
+def _rbm_restore(model, arrays, prefix=""):
+    weights = arrays[f"{prefix}weights"]
+    visible, hidden = arrays[f"{prefix}visible_bias"], arrays[f"{prefix}hidden_bias"]
+    if weights.ndim != 2 or visible.shape != (weights.shape[0],) or hidden.shape != (weights.shape[1],):
+        raise ValueError(f"inconsistent shapes {weights.shape}, {visible.shape}, {hidden.shape} "
+                         f"of {prefix or 'the '}weights and biases")
+    model.weights_, model.visible_bias_, model.hidden_bias_ = weights, visible, hidden
+    return model
+
+
+def _dbm_arrays(model):
+    arrays = {}
+    for i, layer in enumerate(model.layers_):
+        arrays.update(_rbm_arrays(layer, f"layer{i}/"))
+    return arrays
+
+
+def _dbm_restore(model, arrays):
+    from .rbm import BernoulliRBM
+
+    layers = []
+    while f"layer{len(layers)}/weights" in arrays:
+        layers.append(_rbm_restore(BernoulliRBM(), arrays, f"layer{len(layers)}/"))
+    if not layers:
+        raise ValueError("no layers")
+    for lower, upper in zip(layers, layers[1:]):
+        if lower.weights_.shape[1] != upper.weights_.shape[0]:
+            raise ValueError("the layers' sizes do not chain")
+    fitted = type(model).from_rbms(layers)
+    model.layers_ = fitted.layers_
+    for name, value in vars(fitted).items():  # any further state from_rbms derives
+        if name.endswith("_") and not hasattr(model, name):
+            setattr(model, name, value)
+    return model
+
+
+def _cgan_arrays(model):
+    arrays = {}
+    for network, layers in model.get_weights().items():
+        for i, (weights, bias) in enumerate(layers):
+            arrays[f"{network}/{i}/W"] = weights
+            arrays[f"{network}/{i}/b"] = bias
+    for name, values in getattr(model, "history_", {}).items():
+        arrays[f"history/{name}"] = np.asarray(values)
+    return arrays
+
+
+def _cgan_restore(model, arrays):
+    weights = {}
+    for key in arrays:
+        parts = key.split("/")
+        if len(parts) == 3 and parts[2] == "W":
+            weights.setdefault(parts[0], []).append(int(parts[1]))
+    nested = {network: [(arrays[f"{network}/{i}/W"], arrays[f"{network}/{i}/b"])
+                        for i in range(len(indices))]
+              for network, indices in weights.items()}
+    model.set_weights(nested)
+    history = {key.split("/", 1)[1]: value for key, value in arrays.items() if key.startswith("history/")}
+    if history:
+        model.history_ = history
+    return model
+
+
+_CLASSES = {
+    "BernoulliRBM": ("condgen.rbm", _rbm_arrays, _rbm_restore),
+    "DBM": ("condgen.dbm", _dbm_arrays, _dbm_restore),
+    "CGAN": ("condgen.cgan", _cgan_arrays, _cgan_restore),
+}
+
+
+def _digest(arrays: dict) -> str:
+    hasher = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        hasher.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+        hasher.update(array.tobytes())
+    return hasher.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def save(model, path, columns=None) -> Path:
+    """Save a fitted model to one ``.npz`` file.
+
+    Parameters
+    ----------
+    model : BernoulliRBM, DBM or CGAN
+        A fitted model.
+    path : str or path-like
+        Written as given (``.npz`` is the natural extension but is not added).
+    columns : list of str or dict, optional
+        Column names to keep with the model: the visible columns of an RBM or DBM, or
+        ``{"x": [...], "y": [...]}`` for a CGAN. :func:`read_metadata` returns them.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from . import __version__
+
+    name = type(model).__name__
+    if name not in _CLASSES:
+        raise TypeError(f"cannot save a {name}; models that can be saved: {', '.join(_CLASSES)}")
+    try:
+        arrays = {key: np.asarray(value) for key, value in _CLASSES[name][1](model).items()}
+    except AttributeError:
+        raise ValueError(f"this {name} is not fitted yet; call fit before save") from None
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "class": name,
+        "condgen_version": __version__,
+        "hyperparameters": {key: _to_json(value, key)
+                            for key, value in _hyperparameters(model).items()},
+        "columns": _to_json(columns, "columns"),
+        "arrays": {key: {"dtype": value.dtype.str, "shape": list(value.shape)}
+                   for key, value in arrays.items()},
+        "sha256": _digest(arrays),
+    }
+    if _METADATA in arrays:
+        raise ValueError(f"array name {_METADATA!r} is reserved")
+    encoded = np.frombuffer(json.dumps(metadata, indent=1).encode(), dtype=np.uint8)
+    path = Path(os.fspath(path))
+    temporary = path.with_name(path.name + ".partial")
+    with open(temporary, "wb") as handle:  # never leave a half-written model under the real name
+        np.savez_compressed(handle, **{_METADATA: encoded}, **arrays)
+    os.replace(temporary, path)
+    return path
+
+
+def _open(path):
+    path = Path(os.fspath(path))
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ModelFileError(path, error.strerror or str(error)) from None
+    try:
+        archive = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ModelFileError(path, f"not a condgen model file (not a readable .npz archive: {error})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ModelFileError(path, "not a condgen model file (a .npy array, not an .npz archive)")
+    return path, archive
+
+
+def _read(path):
+    path, archive = _open(path)
+    with archive:
+        if _METADATA not in archive.files:
+            raise ModelFileError(path, "not a condgen model file (an .npz archive without condgen metadata)")
+        try:
+            metadata = json.loads(archive[_METADATA].tobytes().decode())
+            arrays = {name: archive[name] for name in archive.files if name != _METADATA}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as error:
+            raise ModelFileError(path, f"corrupt or truncated model file ({error})") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise ModelFileError(path, "not a condgen model file (foreign metadata)")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(path, f"written in model format {version!r} by condgen "
+                                   f"{metadata.get('condgen_version')}; this condgen reads format "
+                                   f"{FORMAT_VERSION} and older: upgrade condgen")
+    declared = metadata.get("arrays")
+    if not isinstance(declared, dict) or set(declared) != set(arrays):
+        raise ModelFileError(path, "tampered or corrupt model file (the arrays differ from the metadata)")
+    for name, array in arrays.items():
+        if list(array.shape) != declared[name].get("shape") or array.dtype.str != declared[name].get("dtype"):
+            raise ModelFileError(path, f"tampered or corrupt model file (array {name!r} has shape "
+                                       f"{array.shape} and dtype {array.dtype}, the metadata says "
+                                       f"{declared[name]})")
+        if array.dtype.kind != "f" or not np.all(np.isfinite(array)):
+            raise ModelFileError(path, f"corrupt model file (array {name!r} is not finite floating point)")
+    if _digest(arrays) != metadata.get("sha256"):
+        raise ModelFileError(path, "tampered or corrupt model file (the arrays' SHA-256 does not match)")
+    return path, metadata, arrays
+
+
+def read_metadata(path) -> dict:
+    """The checked JSON metadata of a model file (class, hyperparameters, columns, versions)."""
+    return _read(path)[1]
+
+
+def load(path):
+    """Load a model saved with ``model.save(path)`` (or :func:`save`).
+
+    The file is read with ``allow_pickle=False``; its metadata, array shapes and SHA-256 digest are
+    checked before the model is built.
+
+    Returns
+    -------
+    BernoulliRBM, DBM or CGAN
+        The fitted model, ready to sample or generate.
+
+    Raises
+    ------
+    ModelFileError
+        For a missing, corrupt, truncated, tampered or foreign file, or one written by a newer
+        condgen.
+    """
+    import importlib
+
+    path, metadata, arrays = _read(path)
+    name = metadata.get("class")
+    if name not in _CLASSES:
+        raise ModelFileError(path, f"unknown model class {name!r}")
+    module, _, restore = _CLASSES[name]
+    cls = getattr(importlib.import_module(module), name)
+    try:
+        hyperparameters = _from_json(metadata.get("hyperparameters", {}))
+        model = cls(**hyperparameters)
+        return restore(model, arrays)
+    except (TypeError, ValueError, KeyError) as error:
+        raise ModelFileError(path, f"cannot rebuild the {name} ({error})") from None
