@@ -1,0 +1,653 @@
+"""The main job: the seed's DBM-vs-CGAN experiment, measured against the Bayes-optimal truth.
+
+:func:`run_compare` simulates the seed's training and test data, trains every model variant,
+conditions each on the 200 test SNP rows (the seed's procedure for the pictures, many samples per
+row for the numbers), samples SNPs given genes with the DBMs (which only a joint model can do), and
+writes figures, ``metrics.json`` and a self-contained ``report.html``. ``condgen compare`` is its
+command line.
+
+The model variants are data (:class:`ModelVariant`, :func:`default_variants`): a new preset is one
+more entry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["CompareSettings", "ModelVariant", "default_variants", "format_summary_table",
+           "render_report", "run_compare"]
+
+N_TEST = 200
+N_TEST_RANDOM = 100
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """Settings of one ``condgen compare`` run.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of the first repeat; repeat ``r`` uses ``seed + r`` for the data and the models.
+    repeats : int
+        Number of independent repeats (new data and new training each time).
+    n_train : int
+        Training rows; as in the seed, the last half of them have genes unlinked to the SNPs.
+        The test set is always the seed's (200 rows, the last 100 unlinked).
+    quick : bool
+        Cut epochs and samples for a smoke run (the numbers are then not meaningful).
+    samples_per_row : int
+        Conditional samples per test row for the numbers (the pictures use the seed's one).
+    gibbs_steps : int
+        Gibbs steps of the DBMs' conditional sampling (the seed's 50).
+    """
+
+    seed: int = 1
+    repeats: int = 1
+    n_train: int = 300
+    quick: bool = False
+    samples_per_row: int = 40
+    gibbs_steps: int = 50
+
+    def __post_init__(self):
+        from ._validation import check_int
+
+        check_int(self.seed, "seed", minimum=0)
+        check_int(self.repeats, "repeats", minimum=1)
+        check_int(self.n_train, "n_train", minimum=8)
+        check_int(self.samples_per_row, "samples_per_row", minimum=1)
+        check_int(self.gibbs_steps, "gibbs_steps", minimum=1)
+
+
+@dataclass(frozen=True)
+class ModelVariant:
+    """One model of the comparison.
+
+    Attributes
+    ----------
+    key : str
+        Short identifier, used in file names and ``metrics.json``.
+    label : str
+        Name in tables and figures.
+    family : {"cgan", "dbm"}
+        A CGAN generates genes given SNPs; a DBM models genes and SNPs jointly (genes in columns
+        0..n_genes-1, SNPs after them, as in the seed).
+    build : callable
+        ``build(quick, seed)`` returns the unfitted model.
+    description : str
+        One sentence for the report.
+    """
+
+    key: str
+    label: str
+    family: str
+    build: Callable = field(repr=False)
+    description: str = ""
+
+
+def _cgan_seed(quick, seed):
+    from .cgan import CGAN
+
+    return CGAN(preset="seed", epochs=100 if quick else 2500, batch_size=32, learning_rate=1e-3,
+                seed=seed)
+
+
+def _cgan_default(quick, seed):
+    from .cgan import CGAN
+
+    return CGAN(epochs=100 if quick else 2500, batch_size=32, seed=seed)
+
+
+def _dbm_bmjl(quick, seed):
+    from .dbm import DBM
+
+    return DBM(preset="boltzmannmachines.jl", n_hiddens=[30, 10, 2],
+               pretrain_epochs=20 if quick else 300, pretrain_learning_rate=0.002,
+               epochs=10 if quick else 100, learning_rate=0.003, seed=seed)
+
+
+def _dbm_default(quick, seed):
+    from .dbm import DBM
+
+    return DBM(n_hiddens=[30, 10, 2], pretrain_epochs=20 if quick else 300,
+               pretrain_learning_rate=0.002, epochs=10 if quick else 100, seed=seed)
+
+
+def default_variants():
+    """The models of ``condgen compare``: both CGANs and both DBMs of the seed experiment."""
+    return [
+        ModelVariant("cgan-seed", "CGAN (seed recipe)", "cgan", _cgan_seed,
+                     "The seed's fitcgan: 2500 epochs, batch 32, Adam 0.001, 10 noise variables, "
+                     "instance noise sd 2 on every discriminator input."),
+        ModelVariant("cgan-condgen", "CGAN (condgen defaults)", "cgan", _cgan_default,
+                     "condgen's CGAN defaults with the seed's epochs, batch and Adam settings: "
+                     "instance noise on the gene columns only, EMA generator, 30 noise variables."),
+        ModelVariant("dbm-bmjl", "DBM (BoltzmannMachines.jl)", "dbm", _dbm_bmjl,
+                     "The seed's fitdbm: [30, 10, 2], pre-training 300 epochs at 0.002, fine-tuning "
+                     "100 epochs at 0.003, full batch, synchronous sampler, no centering."),
+        ModelVariant("dbm-condgen", "DBM (condgen defaults)", "dbm", _dbm_default,
+                     "condgen's DBM defaults with the seed's layers and pre-training epochs: "
+                     "centered pre-training, alternating sampler, minibatch fine-tuning."),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The experiment
+
+
+def _groups(n_rows):
+    """The simulator's groups of rows: A = first quarter, B = second quarter, C = the rest."""
+    quarter, half = n_rows // 4, n_rows // 2
+    return {"A": (0, quarter), "B": (quarter, half), "C": (half, n_rows)}
+
+
+def _blocks(n_snps, n_genes):
+    return {"linked": (0, n_snps), "noise": (n_snps, n_genes)}
+
+
+def _cells(frequencies, groups, blocks):
+    """Mean of a (rows x columns) matrix of frequencies per group of rows and block of columns."""
+    return {f"{g}-{b}": float(frequencies[r0:r1, c0:c1].mean())
+            for g, (r0, r1) in groups.items() for b, (c0, c1) in blocks.items() if c1 > c0}
+
+
+def _per_row_frequencies(samples, n_rows):
+    return samples.reshape(n_rows, -1, samples.shape[1]).mean(axis=1)
+
+
+def _cell_errors(cells, truth):
+    errors = {key: abs(value - truth[key]) for key, value in cells.items()}
+    return errors, max(errors.values())
+
+
+def _simulate(seed, n_train):
+    from .simulate import simulate_snp_gep
+
+    rng = np.random.default_rng(seed)
+    snps, genes = simulate_snp_gep(n_train, n_random_samples=n_train // 2, seed=rng)
+    test_snps, test_genes = simulate_snp_gep(N_TEST, n_random_samples=N_TEST_RANDOM, seed=rng)
+    return snps, genes, test_snps, test_genes
+
+
+def _simulator_params(n_rows, n_random):
+    return {"n_samples": n_rows, "n_random_samples": n_random}
+
+
+def _quality(samples, truth_probabilities, groups, blocks, n_rows):
+    """The numbers for one model in one direction: cell frequencies, cell errors, MAE with SE."""
+    from .metrics import conditional_marginal_error
+
+    frequencies = _per_row_frequencies(samples, n_rows)
+    cells = _cells(frequencies, groups, blocks)
+    truth = _cells(truth_probabilities, groups, blocks)
+    errors, worst = _cell_errors(cells, truth)
+    marginal = conditional_marginal_error(samples, truth_probabilities)
+    return {"cells": cells, "cell_errors": errors, "worst_cell_error": worst,
+            "mean_abs_error": float(marginal.error), "mean_abs_error_se": float(marginal.se)}
+
+
+def _run_once(settings, variants, seed, progress):
+    from .metrics import bayes_conditional_genes, bayes_conditional_snps, log_odds_ratio_rmse
+
+    snps, genes, test_snps, test_genes = _simulate(seed, settings.n_train)
+    n_snps, n_genes = snps.shape[1], genes.shape[1]
+    groups, blocks = _groups(N_TEST), _blocks(n_snps, n_genes)
+    snp_blocks = {"snps": (0, n_snps)}
+    test_params = _simulator_params(N_TEST, N_TEST_RANDOM)
+    truth_genes = bayes_conditional_genes(test_snps, **test_params)
+    truth_snps = bayes_conditional_snps(test_genes, **test_params)
+    per_row = 4 if settings.quick else settings.samples_per_row
+    reference = np.hstack([test_genes, test_snps])
+
+    result = {
+        "seed": seed,
+        "truth": {"cells": _cells(truth_genes, groups, blocks),
+                  "reverse_cells": _cells(truth_snps, groups, snp_blocks)},
+        "test_data": {},
+        "models": {},
+    }
+    observed = _quality(test_genes, truth_genes, groups, blocks, N_TEST)
+    observed_reverse = _quality(test_snps, truth_snps, groups, snp_blocks, N_TEST)
+    result["test_data"] = {**observed, "reverse": observed_reverse}
+    artifacts = {"test_snps": test_snps, "test_genes": test_genes, "truth_genes": truth_genes,
+                 "truth_snps": truth_snps, "models": {}}
+
+    data = np.hstack([genes, snps])  # the seed's layout for the DBM: genes, then SNPs
+    snp_columns = list(range(n_genes, n_genes + n_snps))
+    gene_columns = list(range(n_genes))
+    for index, variant in enumerate(variants):
+        rng = np.random.default_rng([seed, index])
+        model = variant.build(settings.quick, rng)
+        if hasattr(model, "progress"):
+            model.progress = progress
+        start = time.perf_counter()
+        if variant.family == "cgan":
+            model.fit(genes, snps)
+        else:
+            model.fit(data)
+        fit_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        if variant.family == "cgan":
+            picture = model.generate(test_snps, seed=rng)
+            many = model.generate(np.repeat(test_snps, per_row, axis=0), seed=rng)
+            visible = None
+        else:
+            visible = model.sample_conditional(test_snps, snp_columns, steps=settings.gibbs_steps,
+                                               seed=rng)
+            picture = visible[:, :n_genes]
+            many = model.sample_conditional(test_snps, snp_columns, steps=settings.gibbs_steps,
+                                            n_per_row=per_row, seed=rng)[:, :n_genes]
+        sample_seconds = time.perf_counter() - start
+
+        numbers = _quality(many, truth_genes, groups, blocks, N_TEST)
+        numbers["log_odds_ratio_rmse"] = float(
+            log_odds_ratio_rmse(np.hstack([picture, test_snps]), reference))
+        numbers["fit_seconds"] = fit_seconds
+        numbers["sample_seconds"] = sample_seconds
+        model_artifacts = {"model": model, "genes": picture, "visible": visible}
+        if variant.family == "dbm":
+            start = time.perf_counter()
+            reverse = model.sample_conditional(test_genes, gene_columns, steps=settings.gibbs_steps,
+                                               n_per_row=per_row, seed=rng)[:, n_genes:]
+            numbers["reverse_sample_seconds"] = time.perf_counter() - start
+            numbers["reverse"] = _quality(reverse, truth_snps, groups, snp_blocks, N_TEST)
+            model_artifacts["reverse_snps"] = reverse[::per_row]
+        result["models"][variant.key] = numbers
+        artifacts["models"][variant.key] = model_artifacts
+    return result, artifacts
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries over repeats
+
+
+def _flatten(tree, prefix=""):
+    flat = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[name] = float(value)
+    return flat
+
+
+def _unflatten(flat):
+    tree = {}
+    for name, value in flat.items():
+        node = tree
+        *parents, leaf = name.split(".")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    return tree
+
+
+def _summarise(runs):
+    """Mean, standard deviation (ddof 1, 0 for one run) and values of every number over the runs."""
+    flats = [_flatten({k: v for k, v in run.items() if k != "seed"}) for run in runs]
+    summary = {}
+    for name in flats[0]:
+        values = np.array([flat[name] for flat in flats])
+        summary[name] = {"mean": float(values.mean()),
+                         "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+                         "values": values.tolist()}
+    return _unflatten(summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+def _save(figure, path):
+    import matplotlib.pyplot as plt
+
+    figure.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
+def _matrix_figure(matrix, title, path):
+    from . import plot
+
+    ax = plot.binary_matrix(matrix, title=title)
+    return _save(ax.figure, path)
+
+
+def _write_figures(out, variants, artifacts):
+    """The seed's pictures and the panel; returns {file name: caption}."""
+    import matplotlib.pyplot as plt
+
+    from . import plot
+
+    figures = {}
+
+    def add(name, caption, figure_or_path):
+        figures[name] = caption
+        return figure_or_path
+
+    _matrix_figure(artifacts["test_snps"], "test SNPs", out / "test-snps.png")
+    add("test-snps.png", "Test SNPs (200 rows; rows 50-99 carry most SNPs).", None)
+    _matrix_figure(artifacts["test_genes"], "test genes", out / "test-genes.png")
+    add("test-genes.png", "Test gene expression.", None)
+    _matrix_figure(artifacts["truth_genes"], "Bayes-optimal P(gene | SNPs)", out / "truth-genes.png")
+    add("truth-genes.png", "The Bayes-optimal probability of each test gene given the test SNPs "
+        "(grey scale from 0 to 1).", None)
+    for variant in variants:
+        model_artifacts = artifacts["models"][variant.key]
+        model = model_artifacts["model"]
+        if variant.family == "cgan":
+            _matrix_figure(model_artifacts["genes"], f"{variant.label}: genes",
+                           out / f"{variant.key}-genes.png")
+            add(f"{variant.key}-genes.png", f"{variant.label}: genes generated for the test SNPs "
+                "(one per row, rounded, as the seed does).", None)
+            ax = model.plot_history()
+            ax.set_title(f"{variant.label}: loss monitor")
+            _save(ax.figure, out / f"{variant.key}-monitor.png")
+            add(f"{variant.key}-monitor.png", f"{variant.label}: the seed's loss monitor per epoch.", None)
+        else:
+            _matrix_figure(model_artifacts["visible"], f"{variant.label}: visible layer",
+                           out / f"{variant.key}-visible.png")
+            add(f"{variant.key}-visible.png", f"{variant.label}: the visible layer after 50 Gibbs "
+                "steps with the SNP columns (the last 10) clamped to the test SNPs, as the seed does.",
+                None)
+            _dbm_monitor_figure(model, variant.label, out / f"{variant.key}-monitor.png")
+            add(f"{variant.key}-monitor.png", f"{variant.label}: training monitor.", None)
+            _matrix_figure(model_artifacts["reverse_snps"], f"{variant.label}: SNPs given genes",
+                           out / f"{variant.key}-snps-given-genes.png")
+            add(f"{variant.key}-snps-given-genes.png", f"{variant.label}: SNPs sampled conditionally "
+                "on the test genes (the reverse direction, which a CGAN cannot do).", None)
+
+    # the panel: truth, test data and every model side by side
+    panels = [("Bayes-optimal P(gene | SNPs)", artifacts["truth_genes"]),
+              ("test genes", artifacts["test_genes"])]
+    panels += [(variant.label, artifacts["models"][variant.key]["genes"]) for variant in variants]
+    figure, axes = plt.subplots(1, len(panels), figsize=(1.9 * len(panels), 6.2))
+    for ax, (title, matrix) in zip(np.atleast_1d(axes), panels):
+        plot.binary_matrix(matrix, ax=ax, title=title.replace(" (", "\n("))
+        ax.title.set_fontsize(9)
+    figure.suptitle("Genes given the 200 test SNP rows", fontsize=11)
+    _save(figure, out / "panel.png")
+    figures = {"panel.png": "Genes given the test SNPs: the truth, the test data and each model "
+               "(one sample per row)."} | figures
+    return figures
+
+
+def _dbm_monitor_figure(model, label, path):
+    """The DBM's training monitor, or the pre-training reconstruction error it records."""
+    from . import plot
+
+    curves = {}
+    for name, values in _dbm_monitor_curves(model).items():
+        curves[name] = values
+    ax = plot.loss_curves(curves)
+    ax.set_title(f"{label}: training monitor")
+    return _save(ax.figure, path)
+
+
+def _dbm_monitor_curves(model):
+    monitor = getattr(model, "monitor_", None) or getattr(model, "history_", None)
+    if isinstance(monitor, dict) and monitor:
+        return {name: np.asarray(values, dtype=float) for name, values in monitor.items()}
+    raise ValueError("the DBM recorded no training monitor")
+
+
+# ---------------------------------------------------------------------------------------------
+# Report and table
+
+
+def _fmt(entry, digits=3):
+    """'mean' or 'mean ± sd' of a summary entry."""
+    if entry["sd"] and len(entry["values"]) > 1:
+        return f"{entry['mean']:.{digits}f} ± {entry['sd']:.{digits}f}"
+    return f"{entry['mean']:.{digits}f}"
+
+
+def _rows(metrics):
+    """(label, summary numbers) for the truth, the test data and every model, in report order."""
+    summary = metrics["summary"]
+    rows = [("Bayes-optimal truth", {"cells": summary["truth"]["cells"]}),
+            ("Observed test data", summary["test_data"])]
+    rows += [(metrics["models"][key]["label"], summary["models"][key]) for key in metrics["models"]]
+    return rows
+
+
+_SUMMARY_COLUMNS = [("worst_cell_error", "worst cell", 3), ("mean_abs_error", "mean abs err", 3),
+                    ("cells.B-linked", "B linked", 3), ("log_odds_ratio_rmse", "LOR RMSE", 3),
+                    ("fit_seconds", "fit s", 2), ("sample_seconds", "sample s", 2)]
+
+
+def _lookup(numbers, dotted):
+    node = numbers
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def format_summary_table(metrics) -> str:
+    """The models x numbers table printed at the end of ``condgen compare``."""
+    header = ["model"] + [title for _, title, _ in _SUMMARY_COLUMNS]
+    table = [header]
+    for label, numbers in _rows(metrics):
+        row = [label]
+        for key, _, digits in _SUMMARY_COLUMNS:
+            entry = _lookup(numbers, key)
+            row.append(_fmt(entry, digits) if entry else "-")
+        table.append(row)
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
+                       enumerate(zip(row, widths))) for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _finding(metrics):
+    """One sentence: which model comes closest to the truth, against the others."""
+    models = metrics["models"]
+    summary = metrics["summary"]["models"]
+    ranked = sorted(models, key=lambda key: summary[key]["worst_cell_error"]["mean"])
+    best = ranked[0]
+    others = ", ".join(f"{models[key]['label']} {summary[key]['worst_cell_error']['mean']:.3f}"
+                       for key in ranked[1:])
+    floor = metrics["summary"]["test_data"]["worst_cell_error"]["mean"]
+    return (f"{models[best]['label']} comes closest to the Bayes-optimal conditional distribution: "
+            f"worst group x gene-block error {summary[best]['worst_cell_error']['mean']:.3f} "
+            f"(against {others}; the observed test data themselves differ from the truth by "
+            f"{floor:.3f}).")
+
+
+def _html_table(header, rows):
+    from html import escape
+
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_report(metrics, figures, image_data) -> str:
+    """The self-contained HTML report; every number in it comes from ``metrics``.
+
+    Parameters
+    ----------
+    metrics : dict
+        What ``metrics.json`` holds.
+    figures : dict of str -> str
+        PNG file name -> caption, in display order.
+    image_data : dict of str -> bytes
+        PNG file name -> its bytes, embedded as base64.
+    """
+    import base64
+    from html import escape
+
+    summary = metrics["summary"]
+    cell_keys = list(summary["truth"]["cells"])
+    parts = [f"<h1>condgen compare: DBM vs CGAN conditional sampling</h1>",
+             f"<p class='finding'>{escape(_finding(metrics))}</p>"]
+    if metrics["settings"]["quick"]:
+        parts.append("<p class='warning'>Quick run (--quick): epochs and samples were cut for a "
+                     "smoke test; the numbers are not meaningful.</p>")
+    repeats = len(metrics["seeds"])
+    if repeats > 1:
+        parts.append(f"<p>{repeats} repeats (seeds {', '.join(map(str, metrics['seeds']))}); every "
+                     "number is the mean ± standard deviation over them.</p>")
+
+    def image(name):
+        encoded = base64.b64encode(image_data[name]).decode("ascii")
+        return (f"<figure><img alt='{escape(name)}' src='data:image/png;base64,{encoded}'>"
+                f"<figcaption>{escape(figures[name])}</figcaption></figure>")
+
+    parts.append(image("panel.png"))
+
+    parts.append("<h2>Summary</h2>")
+    header = ["model"] + [title for _, title, _ in _SUMMARY_COLUMNS]
+    rows = [[label] + [(_fmt(entry, digits) if (entry := _lookup(numbers, key)) else "-")
+                       for key, _, digits in _SUMMARY_COLUMNS] for label, numbers in _rows(metrics)]
+    parts.append(_html_table(header, rows))
+    parts.append("<p>worst cell: the largest absolute difference between a model's mean generated "
+                 "frequency and the Bayes-optimal one over the 6 cells of test-row group (A = rows "
+                 "0-49, B = 50-99, C = 100-199) x gene block (linked genes 1-10, noise genes 11-50); "
+                 f"{metrics['settings']['samples_per_row_used']} samples per test row. mean abs err: "
+                 "mean absolute error of the per-row, per-gene frequencies against the Bayes-optimal "
+                 "probabilities. LOR RMSE: root mean squared difference of all pairwise log odds "
+                 "ratios (genes and SNPs, one sample per row) from the test data's.</p>")
+
+    parts.append("<h2>Generated gene frequencies per group of test rows and gene block</h2>")
+    header = ["model"] + cell_keys
+    rows = [[label] + [_fmt(numbers["cells"][key]) for key in cell_keys]
+            for label, numbers in _rows(metrics)]
+    parts.append(_html_table(header, rows))
+
+    parts.append("<h2>Errors against the Bayes-optimal truth</h2>")
+    header = ["model", "mean abs err", "standard error"] + [f"|{key}|" for key in cell_keys]
+    rows = [[label, _fmt(numbers["mean_abs_error"]), _fmt(numbers["mean_abs_error_se"], 4)]
+            + [_fmt(numbers["cell_errors"][key]) for key in cell_keys]
+            for label, numbers in _rows(metrics)[1:]]
+    parts.append(_html_table(header, rows))
+
+    parts.append("<h2>The reverse direction: SNPs given genes (DBMs only)</h2>")
+    parts.append("<p>The same trained DBMs, now with the gene columns clamped to the test genes, "
+                 "sample the SNP columns; compared with the Bayes-optimal P(SNP | genes). A CGAN "
+                 "trained to generate genes given SNPs cannot do this without a second model.</p>")
+    reverse_keys = list(summary["truth"]["reverse_cells"])
+    header = ["model"] + [f"SNP freq {key}" for key in reverse_keys] + ["worst cell", "mean abs err",
+                                                                        "sample s"]
+    rows = [["Bayes-optimal truth"] + [_fmt(summary["truth"]["reverse_cells"][key]) for key in reverse_keys]
+            + ["-", "-", "-"]]
+    test_reverse = summary["test_data"]["reverse"]
+    rows.append(["Observed test data"] + [_fmt(test_reverse["cells"][key]) for key in reverse_keys]
+                + [_fmt(test_reverse["worst_cell_error"]), _fmt(test_reverse["mean_abs_error"]), "-"])
+    for key, model in metrics["models"].items():
+        numbers = summary["models"][key]
+        if "reverse" in numbers:
+            reverse = numbers["reverse"]
+            rows.append([model["label"]] + [_fmt(reverse["cells"][k]) for k in reverse_keys]
+                        + [_fmt(reverse["worst_cell_error"]), _fmt(reverse["mean_abs_error"]),
+                           _fmt(numbers["reverse_sample_seconds"], 2)])
+    parts.append(_html_table(header, rows))
+
+    parts.append("<h2>Pictures</h2>")
+    parts.extend(image(name) for name in figures if name != "panel.png")
+
+    parts.append("<h2>Models and settings</h2><ul>")
+    for key, model in metrics["models"].items():
+        parts.append(f"<li><b>{escape(model['label'])}</b> ({escape(key)}): "
+                     f"{escape(model['description'])}<pre>"
+                     f"{escape(json.dumps(model['hyperparameters'], indent=1))}</pre></li>")
+    parts.append("</ul><pre>" + escape(json.dumps(metrics["settings"], indent=1)) + "</pre>")
+    parts.append(f"<p>condgen {escape(metrics['condgen_version'])}, {metrics['threads']} threads, "
+                 f"total time {metrics['total_seconds']:.1f} s.</p>")
+
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
+             "padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+             "figure{display:inline-block;margin:0.5em;vertical-align:top;max-width:100%}"
+             "img{max-width:100%;max-height:600px}figcaption{font-size:0.85em;max-width:420px}"
+             ".finding{font-size:1.1em;background:#eef;padding:0.6em}.warning{color:#a00}"
+             "pre{font-size:0.8em;background:#f6f6f6;padding:0.5em}")
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            "<title>condgen compare report</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run_compare(out="condgen-results", settings=None, variants=None, progress=None, log=print):
+    """Run the comparison experiment and write its report.
+
+    Parameters
+    ----------
+    out : str or path-like
+        Output folder (created if needed).
+    settings : CompareSettings, optional
+    variants : list of ModelVariant, optional
+        Default: :func:`default_variants`.
+    progress : bool or None
+        Progress bars while training (None: only in an interactive terminal).
+    log : callable
+        Receives one-line status messages (``print`` by default).
+
+    Returns
+    -------
+    dict
+        What ``metrics.json`` holds: settings, models, per-run results and the summary (mean, sd
+        and values of every number over the repeats).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import __version__, get_num_threads
+    from .persist import _hyperparameters, _to_json
+
+    settings = settings or CompareSettings()
+    variants = list(variants or default_variants())
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    runs, first_artifacts = [], None
+    for repeat in range(settings.repeats):
+        seed = settings.seed + repeat
+        log(f"repeat {repeat + 1}/{settings.repeats} (seed {seed}): training "
+            f"{', '.join(v.label for v in variants)}")
+        result, artifacts = _run_once(settings, variants, seed, progress)
+        runs.append(result)
+        if first_artifacts is None:
+            first_artifacts = artifacts
+    models = {}
+    for variant in variants:
+        model = first_artifacts["models"][variant.key]["model"]
+        models[variant.key] = {
+            "label": variant.label, "family": variant.family, "description": variant.description,
+            "hyperparameters": {k: _to_json(v, k) for k, v in _hyperparameters(model).items()
+                                if k not in ("seed", "monitor", "progress")},
+        }
+    settings_dict = asdict(settings)
+    settings_dict["samples_per_row_used"] = 4 if settings.quick else settings.samples_per_row
+    settings_dict["n_test"] = N_TEST
+    metrics = {
+        "condgen_version": __version__,
+        "threads": get_num_threads(),
+        "settings": settings_dict,
+        "seeds": [run["seed"] for run in runs],
+        "models": models,
+        "runs": runs,
+        "summary": _summarise(runs),
+        "total_seconds": 0.0,
+    }
+    log("writing figures")
+    figures = _write_figures(out, variants, first_artifacts)
+    metrics["files"] = ["metrics.json", "report.html", *figures]
+    metrics["total_seconds"] = time.perf_counter() - started
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    images = {name: (out / name).read_bytes() for name in figures}
+    (out / "report.html").write_text(render_report(metrics, figures, images), encoding="utf-8")
+    return metrics
