@@ -5,7 +5,7 @@ The numerical work runs in a C++ core (Eigen + OpenMP); this package holds the p
 
 from __future__ import annotations
 
-from . import plot
+from . import metrics, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .simulate import simulate_snp_gep
@@ -13,6 +13,7 @@ from .simulate import simulate_snp_gep
 __all__ = [
     "__version__",
     "get_num_threads",
+    "metrics",
     "plot",
     "set_num_threads",
     "simulate_snp_gep",
