@@ -23,8 +23,9 @@ import numpy as np
 __all__ = ["CompareSettings", "ModelVariant", "default_variants", "format_summary_table",
            "render_report", "run_compare"]
 
-N_TEST = 200
+N_TEST = 200  # the seed's test set: 200 rows, the last 100 with unlinked genes
 N_TEST_RANDOM = 100
+_NOISE, _ACTIVATION_PROB = 0.15, 0.7  # simulate_snp_gep's defaults, the seed's values
 
 
 @dataclass(frozen=True)
@@ -141,31 +142,6 @@ def default_variants():
 # The experiment
 
 
-def _groups(n_rows):
-    """The simulator's groups of rows: A = first quarter, B = second quarter, C = the rest."""
-    quarter, half = n_rows // 4, n_rows // 2
-    return {"A": (0, quarter), "B": (quarter, half), "C": (half, n_rows)}
-
-
-def _blocks(n_snps, n_genes):
-    return {"linked": (0, n_snps), "noise": (n_snps, n_genes)}
-
-
-def _cells(frequencies, groups, blocks):
-    """Mean of a (rows x columns) matrix of frequencies per group of rows and block of columns."""
-    return {f"{g}-{b}": float(frequencies[r0:r1, c0:c1].mean())
-            for g, (r0, r1) in groups.items() for b, (c0, c1) in blocks.items() if c1 > c0}
-
-
-def _per_row_frequencies(samples, n_rows):
-    return samples.reshape(n_rows, -1, samples.shape[1]).mean(axis=1)
-
-
-def _cell_errors(cells, truth):
-    errors = {key: abs(value - truth[key]) for key, value in cells.items()}
-    return errors, max(errors.values())
-
-
 def _simulate(seed, n_train):
     from .simulate import simulate_snp_gep
 
@@ -175,46 +151,68 @@ def _simulate(seed, n_train):
     return snps, genes, test_snps, test_genes
 
 
-def _simulator_params(n_rows, n_random):
-    return {"n_samples": n_rows, "n_random_samples": n_random}
+def _quality(samples, truth, blocks=None, n_linked=10):
+    """One model's numbers in one direction, from :func:`condgen.metrics.conditional_marginal_error`.
 
-
-def _quality(samples, truth_probabilities, groups, blocks, n_rows):
-    """The numbers for one model in one direction: cell frequencies, cell errors, MAE with SE."""
+    Cells are group of test rows (A, B, C) x block of columns, keyed ``"A/linked"``; standard
+    errors only where there are several samples per row.
+    """
     from .metrics import conditional_marginal_error
 
-    frequencies = _per_row_frequencies(samples, n_rows)
-    cells = _cells(frequencies, groups, blocks)
-    truth = _cells(truth_probabilities, groups, blocks)
-    errors, worst = _cell_errors(cells, truth)
-    marginal = conditional_marginal_error(samples, truth_probabilities)
-    return {"cells": cells, "cell_errors": errors, "worst_cell_error": worst,
-            "mean_abs_error": float(marginal.error), "mean_abs_error_se": float(marginal.se)}
+    result = conditional_marginal_error(samples, truth, blocks=blocks, n_linked=n_linked)
+    cells = {f"{group}/{block}": cell for (group, block), cell in result.cells.items()}
+    numbers = {
+        "cells": {key: cell.frequency for key, cell in cells.items()},
+        "cell_errors": {key: abs(cell.bias) for key, cell in cells.items()},
+        "worst_cell_error": result.worst_cell.error,
+        "worst_cell": f"{result.worst_cell.group}/{result.worst_cell.block}",
+        "mean_abs_error": result.mae,
+    }
+    if result.n_per_row > 1:
+        numbers["cell_frequency_se"] = {key: cell.frequency_se for key, cell in cells.items()}
+        numbers["mean_abs_error_se"] = result.mae_se
+    return numbers, {key: cell.truth for key, cell in cells.items()}
 
 
-def _run_once(settings, variants, seed, progress):
+def _sample_bayes_genes(snps, truth, noise, activation_prob, n_snps, rng):
+    """Gene rows drawn from the Bayes-optimal conditional distribution (a mixture over groups).
+
+    Every unlinked group gives each gene probability ``noise``, so the mixture is one over
+    "linked" and "unlinked"; the posterior share of the linked groups follows from the marginal
+    of gene 0: ``truth = L q + (1 - L) noise`` with ``q`` = ``activation_prob`` or its complement.
+    """
+    q = np.where(snps[:, 0] == 1.0, activation_prob, 1.0 - activation_prob)
+    linked_share = np.clip((truth[:, 0] - noise) / (q - noise), 0.0, 1.0)
+    linked = rng.random(len(snps)) < linked_share
+    probabilities = np.full(truth.shape, noise)
+    probabilities[linked, :n_snps] = np.where(snps[linked] == 1.0, activation_prob, 1.0 - activation_prob)
+    return (rng.random(truth.shape) < probabilities).astype(np.float64)
+
+
+def _run_once(settings, variants, seed, progress, log):
     from .metrics import bayes_conditional_genes, bayes_conditional_snps, log_odds_ratio_rmse
 
     snps, genes, test_snps, test_genes = _simulate(seed, settings.n_train)
     n_snps, n_genes = snps.shape[1], genes.shape[1]
-    groups, blocks = _groups(N_TEST), _blocks(n_snps, n_genes)
-    snp_blocks = {"snps": (0, n_snps)}
-    test_params = _simulator_params(N_TEST, N_TEST_RANDOM)
+    snp_blocks = {"snps": slice(None)}
+    test_params = {"n_samples": N_TEST, "n_random_samples": N_TEST_RANDOM}
     truth_genes = bayes_conditional_genes(test_snps, **test_params)
     truth_snps = bayes_conditional_snps(test_genes, **test_params)
-    per_row = 4 if settings.quick else settings.samples_per_row
+    per_row = _samples_per_row(settings)
     reference = np.hstack([test_genes, test_snps])
 
+    observed, truth_cells = _quality(test_genes, truth_genes, n_linked=n_snps)
+    observed["reverse"], truth_reverse_cells = _quality(test_snps, truth_snps, blocks=snp_blocks)
+    bayes_sample = _sample_bayes_genes(test_snps, truth_genes, _NOISE, _ACTIVATION_PROB, n_snps,
+                                       np.random.default_rng([seed, 10**6]))
     result = {
         "seed": seed,
-        "truth": {"cells": _cells(truth_genes, groups, blocks),
-                  "reverse_cells": _cells(truth_snps, groups, snp_blocks)},
-        "test_data": {},
+        "truth": {"cells": truth_cells, "reverse_cells": truth_reverse_cells,
+                  "log_odds_ratio_rmse": log_odds_ratio_rmse(np.hstack([bayes_sample, test_snps]),
+                                                             reference)},
+        "test_data": observed,
         "models": {},
     }
-    observed = _quality(test_genes, truth_genes, groups, blocks, N_TEST)
-    observed_reverse = _quality(test_snps, truth_snps, groups, snp_blocks, N_TEST)
-    result["test_data"] = {**observed, "reverse": observed_reverse}
     artifacts = {"test_snps": test_snps, "test_genes": test_genes, "truth_genes": truth_genes,
                  "truth_snps": truth_snps, "models": {}}
 
@@ -226,6 +224,7 @@ def _run_once(settings, variants, seed, progress):
         model = variant.build(settings.quick, rng)
         if hasattr(model, "progress"):
             model.progress = progress
+        log(f"  {variant.label}: training")
         start = time.perf_counter()
         if variant.family == "cgan":
             model.fit(genes, snps)
@@ -246,9 +245,8 @@ def _run_once(settings, variants, seed, progress):
                                             n_per_row=per_row, seed=rng)[:, :n_genes]
         sample_seconds = time.perf_counter() - start
 
-        numbers = _quality(many, truth_genes, groups, blocks, N_TEST)
-        numbers["log_odds_ratio_rmse"] = float(
-            log_odds_ratio_rmse(np.hstack([picture, test_snps]), reference))
+        numbers, _ = _quality(many, truth_genes, n_linked=n_snps)
+        numbers["log_odds_ratio_rmse"] = log_odds_ratio_rmse(np.hstack([picture, test_snps]), reference)
         numbers["fit_seconds"] = fit_seconds
         numbers["sample_seconds"] = sample_seconds
         model_artifacts = {"model": model, "genes": picture, "visible": visible}
@@ -257,11 +255,15 @@ def _run_once(settings, variants, seed, progress):
             reverse = model.sample_conditional(test_genes, gene_columns, steps=settings.gibbs_steps,
                                                n_per_row=per_row, seed=rng)[:, n_genes:]
             numbers["reverse_sample_seconds"] = time.perf_counter() - start
-            numbers["reverse"] = _quality(reverse, truth_snps, groups, snp_blocks, N_TEST)
+            numbers["reverse"], _ = _quality(reverse, truth_snps, blocks=snp_blocks)
             model_artifacts["reverse_snps"] = reverse[::per_row]
         result["models"][variant.key] = numbers
         artifacts["models"][variant.key] = model_artifacts
     return result, artifacts
+
+
+def _samples_per_row(settings):
+    return min(settings.samples_per_row, 4) if settings.quick else settings.samples_per_row
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,69 +316,61 @@ def _save(figure, path):
     return path
 
 
-def _matrix_figure(matrix, title, path):
-    from . import plot
-
-    ax = plot.binary_matrix(matrix, title=title)
-    return _save(ax.figure, path)
-
-
 def _write_figures(out, variants, artifacts):
-    """The seed's pictures and the panel; returns {file name: caption}."""
+    """The seed's pictures, the reverse direction and the panel; returns {file name: caption}."""
     import matplotlib.pyplot as plt
 
     from . import plot
 
-    figures = {}
+    figures = {"panel.png": "Genes given the test SNPs: the Bayes-optimal probabilities, the test "
+                            "data and each model (one sample per row, as the seed draws them)."}
 
-    def add(name, caption, figure_or_path):
+    def matrix(name, values, title, caption):
+        ax = plot.binary_matrix(values, title=title)
+        _save(ax.figure, out / name)
         figures[name] = caption
-        return figure_or_path
 
-    _matrix_figure(artifacts["test_snps"], "test SNPs", out / "test-snps.png")
-    add("test-snps.png", "Test SNPs (200 rows; rows 50-99 carry most SNPs).", None)
-    _matrix_figure(artifacts["test_genes"], "test genes", out / "test-genes.png")
-    add("test-genes.png", "Test gene expression.", None)
-    _matrix_figure(artifacts["truth_genes"], "Bayes-optimal P(gene | SNPs)", out / "truth-genes.png")
-    add("truth-genes.png", "The Bayes-optimal probability of each test gene given the test SNPs "
-        "(grey scale from 0 to 1).", None)
+    matrix("test-snps.png", artifacts["test_snps"], "test SNPs",
+           "Test SNPs (200 rows; rows 51-100 carry most SNPs).")
+    matrix("test-genes.png", artifacts["test_genes"], "test genes", "Test gene expression.")
+    matrix("truth-genes.png", artifacts["truth_genes"], "Bayes-optimal P(gene | SNPs)",
+           "The Bayes-optimal probability of each test gene given the test SNPs (grey from 0 to 1).")
     for variant in variants:
         model_artifacts = artifacts["models"][variant.key]
         model = model_artifacts["model"]
         if variant.family == "cgan":
-            _matrix_figure(model_artifacts["genes"], f"{variant.label}: genes",
-                           out / f"{variant.key}-genes.png")
-            add(f"{variant.key}-genes.png", f"{variant.label}: genes generated for the test SNPs "
-                "(one per row, rounded, as the seed does).", None)
+            matrix(f"{variant.key}-genes.png", model_artifacts["genes"], f"{variant.label}: genes",
+                   f"{variant.label}: genes generated for the test SNPs (one per row, rounded, as the "
+                   "seed does).")
             ax = model.plot_history()
             ax.set_title(f"{variant.label}: loss monitor")
             _save(ax.figure, out / f"{variant.key}-monitor.png")
-            add(f"{variant.key}-monitor.png", f"{variant.label}: the seed's loss monitor per epoch.", None)
+            figures[f"{variant.key}-monitor.png"] = f"{variant.label}: the loss monitor per epoch."
         else:
-            _matrix_figure(model_artifacts["visible"], f"{variant.label}: visible layer",
-                           out / f"{variant.key}-visible.png")
-            add(f"{variant.key}-visible.png", f"{variant.label}: the visible layer after 50 Gibbs "
-                "steps with the SNP columns (the last 10) clamped to the test SNPs, as the seed does.",
-                None)
+            matrix(f"{variant.key}-visible.png", model_artifacts["visible"],
+                   f"{variant.label}: visible layer",
+                   f"{variant.label}: the visible layer after 50 Gibbs steps with the SNP columns (the "
+                   "last 10) clamped to the test SNPs, as the seed does.")
             _dbm_monitor_figure(model, variant.label, out / f"{variant.key}-monitor.png")
-            add(f"{variant.key}-monitor.png", f"{variant.label}: training monitor.", None)
-            _matrix_figure(model_artifacts["reverse_snps"], f"{variant.label}: SNPs given genes",
-                           out / f"{variant.key}-snps-given-genes.png")
-            add(f"{variant.key}-snps-given-genes.png", f"{variant.label}: SNPs sampled conditionally "
-                "on the test genes (the reverse direction, which a CGAN cannot do).", None)
+            figures[f"{variant.key}-monitor.png"] = f"{variant.label}: training monitor."
+    matrix("truth-snps.png", artifacts["truth_snps"], "Bayes-optimal P(SNP | genes)",
+           "The reverse direction: the Bayes-optimal probability of each test SNP given the test genes.")
+    for variant in variants:
+        if variant.family == "dbm":
+            matrix(f"{variant.key}-snps-given-genes.png", artifacts["models"][variant.key]["reverse_snps"],
+                   f"{variant.label}: SNPs given genes",
+                   f"{variant.label}: SNPs sampled with the gene columns clamped to the test genes "
+                   "(the reverse direction, which a CGAN trained for genes given SNPs cannot do).")
 
-    # the panel: truth, test data and every model side by side
     panels = [("Bayes-optimal P(gene | SNPs)", artifacts["truth_genes"]),
               ("test genes", artifacts["test_genes"])]
     panels += [(variant.label, artifacts["models"][variant.key]["genes"]) for variant in variants]
     figure, axes = plt.subplots(1, len(panels), figsize=(1.9 * len(panels), 6.2))
-    for ax, (title, matrix) in zip(np.atleast_1d(axes), panels):
-        plot.binary_matrix(matrix, ax=ax, title=title.replace(" (", "\n("))
+    for ax, (title, values) in zip(np.atleast_1d(axes), panels):
+        plot.binary_matrix(values, ax=ax, title=title.replace(" (", "\n("))
         ax.title.set_fontsize(9)
     figure.suptitle("Genes given the 200 test SNP rows", fontsize=11)
     _save(figure, out / "panel.png")
-    figures = {"panel.png": "Genes given the test SNPs: the truth, the test data and each model "
-               "(one sample per row)."} | figures
     return figures
 
 
@@ -410,17 +404,22 @@ def _fmt(entry, digits=3):
     return f"{entry['mean']:.{digits}f}"
 
 
+def _fmt_or_dash(numbers, dotted, digits=3):
+    entry = _lookup(numbers, dotted)
+    return _fmt(entry, digits) if entry else "-"
+
+
 def _rows(metrics):
     """(label, summary numbers) for the truth, the test data and every model, in report order."""
     summary = metrics["summary"]
-    rows = [("Bayes-optimal truth", {"cells": summary["truth"]["cells"]}),
+    rows = [("Bayes-optimal truth", summary["truth"]),
             ("Observed test data", summary["test_data"])]
     rows += [(metrics["models"][key]["label"], summary["models"][key]) for key in metrics["models"]]
     return rows
 
 
 _SUMMARY_COLUMNS = [("worst_cell_error", "worst cell", 3), ("mean_abs_error", "mean abs err", 3),
-                    ("cells.B-linked", "B linked", 3), ("log_odds_ratio_rmse", "LOR RMSE", 3),
+                    ("cells.B/linked", "B linked", 3), ("log_odds_ratio_rmse", "LOR RMSE", 3),
                     ("fit_seconds", "fit s", 2), ("sample_seconds", "sample s", 2)]
 
 
@@ -438,11 +437,7 @@ def format_summary_table(metrics) -> str:
     header = ["model"] + [title for _, title, _ in _SUMMARY_COLUMNS]
     table = [header]
     for label, numbers in _rows(metrics):
-        row = [label]
-        for key, _, digits in _SUMMARY_COLUMNS:
-            entry = _lookup(numbers, key)
-            row.append(_fmt(entry, digits) if entry else "-")
-        table.append(row)
+        table.append([label] + [_fmt_or_dash(numbers, key, digits) for key, _, digits in _SUMMARY_COLUMNS])
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
                        enumerate(zip(row, widths))) for row in table]
@@ -509,8 +504,8 @@ def render_report(metrics, figures, image_data) -> str:
 
     parts.append("<h2>Summary</h2>")
     header = ["model"] + [title for _, title, _ in _SUMMARY_COLUMNS]
-    rows = [[label] + [(_fmt(entry, digits) if (entry := _lookup(numbers, key)) else "-")
-                       for key, _, digits in _SUMMARY_COLUMNS] for label, numbers in _rows(metrics)]
+    rows = [[label] + [_fmt_or_dash(numbers, key, digits) for key, _, digits in _SUMMARY_COLUMNS]
+            for label, numbers in _rows(metrics)]
     parts.append(_html_table(header, rows))
     parts.append("<p>worst cell: the largest absolute difference between a model's mean generated "
                  "frequency and the Bayes-optimal one over the 6 cells of test-row group (A = rows "
@@ -528,7 +523,7 @@ def render_report(metrics, figures, image_data) -> str:
 
     parts.append("<h2>Errors against the Bayes-optimal truth</h2>")
     header = ["model", "mean abs err", "standard error"] + [f"|{key}|" for key in cell_keys]
-    rows = [[label, _fmt(numbers["mean_abs_error"]), _fmt(numbers["mean_abs_error_se"], 4)]
+    rows = [[label, _fmt(numbers["mean_abs_error"]), _fmt_or_dash(numbers, "mean_abs_error_se", 4)]
             + [_fmt(numbers["cell_errors"][key]) for key in cell_keys]
             for label, numbers in _rows(metrics)[1:]]
     parts.append(_html_table(header, rows))
@@ -618,7 +613,7 @@ def run_compare(out="condgen-results", settings=None, variants=None, progress=No
         seed = settings.seed + repeat
         log(f"repeat {repeat + 1}/{settings.repeats} (seed {seed}): training "
             f"{', '.join(v.label for v in variants)}")
-        result, artifacts = _run_once(settings, variants, seed, progress)
+        result, artifacts = _run_once(settings, variants, seed, progress, log)
         runs.append(result)
         if first_artifacts is None:
             first_artifacts = artifacts
@@ -631,7 +626,7 @@ def run_compare(out="condgen-results", settings=None, variants=None, progress=No
                                 if k not in ("seed", "monitor", "progress")},
         }
     settings_dict = asdict(settings)
-    settings_dict["samples_per_row_used"] = 4 if settings.quick else settings.samples_per_row
+    settings_dict["samples_per_row_used"] = _samples_per_row(settings)
     settings_dict["n_test"] = N_TEST
     metrics = {
         "condgen_version": __version__,
