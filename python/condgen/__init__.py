@@ -5,7 +5,7 @@ The numerical work runs in a C++ core (Eigen + OpenMP); this package holds the p
 
 from __future__ import annotations
 
-from . import metrics, plot
+from . import metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .simulate import simulate_snp_gep
@@ -14,6 +14,7 @@ __all__ = [
     "__version__",
     "get_num_threads",
     "metrics",
+    "monitor",
     "plot",
     "set_num_threads",
     "simulate_snp_gep",
