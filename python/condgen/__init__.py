@@ -8,11 +8,13 @@ from __future__ import annotations
 from . import metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
+from .persist import load
 from .simulate import simulate_snp_gep
 
 __all__ = [
     "__version__",
     "get_num_threads",
+    "load",
     "metrics",
     "monitor",
     "plot",
