@@ -91,7 +91,7 @@ def _compare(args) -> int:
     settings = CompareSettings(seed=args.seed, repeats=args.repeats, n_train=args.n_train,
                                quick=args.quick, samples_per_row=args.samples_per_row)
     progress = False if args.no_progress else None
-    metrics = run_compare(args.out, settings, progress=progress,
+    metrics = run_compare(args.out, settings, progress=progress, jobs=args.jobs,
                           log=(lambda message: None) if args.quiet else print)
     print()
     print(format_summary_table(metrics))
@@ -121,6 +121,9 @@ def _add_compare(commands):
                         help="conditional samples per test row for the numbers")
     parser.add_argument("--quick", action="store_true",
                         help="cut epochs and samples for a smoke run (numbers not meaningful)")
+    parser.add_argument("--jobs", type=_positive_int, metavar="N",
+                        help="models trained at the same time, one thread each (default: the number "
+                        "of threads, OMP_NUM_THREADS); the results do not depend on it")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--quiet", action="store_true", help="print only the summary table")
     parser.set_defaults(run=_compare)

@@ -26,6 +26,7 @@ __all__ = ["CompareSettings", "ModelVariant", "default_variants", "format_summar
 N_TEST = 200  # the seed's test set: 200 rows, the last 100 with unlinked genes
 N_TEST_RANDOM = 100
 _NOISE, _ACTIVATION_PROB = 0.15, 0.7  # simulate_snp_gep's defaults, the seed's values
+_SNP_BLOCKS = {"snps": slice(None)}  # the reverse direction has one block: all SNPs
 
 
 @dataclass(frozen=True)
@@ -189,76 +190,98 @@ def _sample_bayes_genes(snps, truth, noise, activation_prob, n_snps, rng):
     return (rng.random(truth.shape) < probabilities).astype(np.float64)
 
 
-def _run_once(settings, variants, seed, progress, log):
+def _run_variant(variant, index, seed, settings, progress, data):
+    """Train one model, condition it on the test rows and measure it; returns (numbers, artifacts)."""
+    from .metrics import log_odds_ratio_rmse
+
+    snps, genes, test_snps, test_genes = data["snps"], data["genes"], data["test_snps"], data["test_genes"]
+    n_snps, n_genes = snps.shape[1], genes.shape[1]
+    per_row, steps = _samples_per_row(settings), settings.gibbs_steps
+    rng = np.random.default_rng([seed, index])
+    model = variant.build(settings.quick, rng)
+    if hasattr(model, "progress"):
+        model.progress = progress
+    start = time.perf_counter()
+    if variant.family == "cgan":
+        model.fit(genes, snps)
+    else:
+        model.fit(np.hstack([genes, snps]))  # the seed's layout for the DBM: genes, then SNPs
+    fit_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    snp_columns = list(range(n_genes, n_genes + n_snps))
+    if variant.family == "cgan":
+        picture = model.generate(test_snps, seed=rng)
+        many = model.generate(np.repeat(test_snps, per_row, axis=0), seed=rng)
+        visible = None
+    else:
+        visible = model.sample_conditional(test_snps, snp_columns, steps=steps, seed=rng)
+        picture = visible[:, :n_genes]
+        many = model.sample_conditional(test_snps, snp_columns, steps=steps, n_per_row=per_row,
+                                        seed=rng)[:, :n_genes]
+    sample_seconds = time.perf_counter() - start
+
+    numbers, _ = _quality(many, data["truth_genes"], n_linked=n_snps)
+    numbers["log_odds_ratio_rmse"] = log_odds_ratio_rmse(np.hstack([picture, test_snps]),
+                                                         data["reference"])
+    numbers["fit_seconds"] = fit_seconds
+    numbers["sample_seconds"] = sample_seconds
+    artifacts = {"model": model, "genes": picture, "visible": visible}
+    if variant.family == "dbm":
+        start = time.perf_counter()
+        reverse = model.sample_conditional(test_genes, list(range(n_genes)), steps=steps,
+                                           n_per_row=per_row, seed=rng)[:, n_genes:]
+        numbers["reverse_sample_seconds"] = time.perf_counter() - start
+        numbers["reverse"], _ = _quality(reverse, data["truth_snps"], blocks=_SNP_BLOCKS)
+        artifacts["reverse_snps"] = reverse[::per_row]
+    return numbers, artifacts
+
+
+def _run_once(settings, variants, seed, progress, jobs):
+    """One repeat: simulate, then train and measure every variant (``jobs`` at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import get_num_threads, set_num_threads
     from .metrics import bayes_conditional_genes, bayes_conditional_snps, log_odds_ratio_rmse
 
     snps, genes, test_snps, test_genes = _simulate(seed, settings.n_train)
-    n_snps, n_genes = snps.shape[1], genes.shape[1]
-    snp_blocks = {"snps": slice(None)}
+    n_snps = snps.shape[1]
     test_params = {"n_samples": N_TEST, "n_random_samples": N_TEST_RANDOM}
-    truth_genes = bayes_conditional_genes(test_snps, **test_params)
-    truth_snps = bayes_conditional_snps(test_genes, **test_params)
-    per_row = _samples_per_row(settings)
-    reference = np.hstack([test_genes, test_snps])
+    data = {"snps": snps, "genes": genes, "test_snps": test_snps, "test_genes": test_genes,
+            "truth_genes": bayes_conditional_genes(test_snps, **test_params),
+            "truth_snps": bayes_conditional_snps(test_genes, **test_params),
+            "reference": np.hstack([test_genes, test_snps])}
 
-    observed, truth_cells = _quality(test_genes, truth_genes, n_linked=n_snps)
-    observed["reverse"], truth_reverse_cells = _quality(test_snps, truth_snps, blocks=snp_blocks)
-    bayes_sample = _sample_bayes_genes(test_snps, truth_genes, _NOISE, _ACTIVATION_PROB, n_snps,
-                                       np.random.default_rng([seed, 10**6]))
+    observed, truth_cells = _quality(test_genes, data["truth_genes"], n_linked=n_snps)
+    observed["reverse"], truth_reverse_cells = _quality(test_snps, data["truth_snps"], blocks=_SNP_BLOCKS)
+    bayes_sample = _sample_bayes_genes(test_snps, data["truth_genes"], _NOISE, _ACTIVATION_PROB, n_snps,
+                                       np.random.default_rng([seed, len(variants)]))
     result = {
         "seed": seed,
         "truth": {"cells": truth_cells, "reverse_cells": truth_reverse_cells,
                   "log_odds_ratio_rmse": log_odds_ratio_rmse(np.hstack([bayes_sample, test_snps]),
-                                                             reference)},
+                                                             data["reference"])},
         "test_data": observed,
         "models": {},
     }
-    artifacts = {"test_snps": test_snps, "test_genes": test_genes, "truth_genes": truth_genes,
-                 "truth_snps": truth_snps, "models": {}}
+    artifacts = {key: data[key] for key in ("test_snps", "test_genes", "truth_genes", "truth_snps")}
 
-    data = np.hstack([genes, snps])  # the seed's layout for the DBM: genes, then SNPs
-    snp_columns = list(range(n_genes, n_genes + n_snps))
-    gene_columns = list(range(n_genes))
-    for index, variant in enumerate(variants):
-        rng = np.random.default_rng([seed, index])
-        model = variant.build(settings.quick, rng)
-        if hasattr(model, "progress"):
-            model.progress = progress
-        log(f"  {variant.label}: training")
-        start = time.perf_counter()
-        if variant.family == "cgan":
-            model.fit(genes, snps)
-        else:
-            model.fit(data)
-        fit_seconds = time.perf_counter() - start
-
-        start = time.perf_counter()
-        if variant.family == "cgan":
-            picture = model.generate(test_snps, seed=rng)
-            many = model.generate(np.repeat(test_snps, per_row, axis=0), seed=rng)
-            visible = None
-        else:
-            visible = model.sample_conditional(test_snps, snp_columns, steps=settings.gibbs_steps,
-                                               seed=rng)
-            picture = visible[:, :n_genes]
-            many = model.sample_conditional(test_snps, snp_columns, steps=settings.gibbs_steps,
-                                            n_per_row=per_row, seed=rng)[:, :n_genes]
-        sample_seconds = time.perf_counter() - start
-
-        numbers, _ = _quality(many, truth_genes, n_linked=n_snps)
-        numbers["log_odds_ratio_rmse"] = log_odds_ratio_rmse(np.hstack([picture, test_snps]), reference)
-        numbers["fit_seconds"] = fit_seconds
-        numbers["sample_seconds"] = sample_seconds
-        model_artifacts = {"model": model, "genes": picture, "visible": visible}
-        if variant.family == "dbm":
-            start = time.perf_counter()
-            reverse = model.sample_conditional(test_genes, gene_columns, steps=settings.gibbs_steps,
-                                               n_per_row=per_row, seed=rng)[:, n_genes:]
-            numbers["reverse_sample_seconds"] = time.perf_counter() - start
-            numbers["reverse"], _ = _quality(reverse, truth_snps, blocks=snp_blocks)
-            model_artifacts["reverse_snps"] = reverse[::per_row]
+    # Models train concurrently, one thread each: most of their kernels (a CGAN batch of 32 rows,
+    # a batch-1 pre-training step) are too small to split, so this uses the cores far better than
+    # running them one after another; the results do not depend on the number of threads.
+    threads = get_num_threads()
+    if jobs > 1:
+        set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_run_variant, variant, index, seed, settings, progress, data)
+                       for index, variant in enumerate(variants)]
+            outcomes = [future.result() for future in futures]
+    finally:
+        set_num_threads(threads)
+    for variant, (numbers, model_artifacts) in zip(variants, outcomes):
         result["models"][variant.key] = numbers
-        artifacts["models"][variant.key] = model_artifacts
+        artifacts.setdefault("models", {})[variant.key] = model_artifacts
     return result, artifacts
 
 
@@ -576,7 +599,8 @@ def render_report(metrics, figures, image_data) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def run_compare(out="condgen-results", settings=None, variants=None, progress=None, log=print):
+def run_compare(out="condgen-results", settings=None, variants=None, progress=None, log=print,
+                jobs=None):
     """Run the comparison experiment and write its report.
 
     Parameters
@@ -590,6 +614,9 @@ def run_compare(out="condgen-results", settings=None, variants=None, progress=No
         Progress bars while training (None: only in an interactive terminal).
     log : callable
         Receives one-line status messages (``print`` by default).
+    jobs : int, optional
+        Models trained at the same time, each on one thread (default: the number of threads,
+        :func:`condgen.get_num_threads`). The results do not depend on it.
 
     Returns
     -------
@@ -601,10 +628,12 @@ def run_compare(out="condgen-results", settings=None, variants=None, progress=No
 
     matplotlib.use("Agg")
     from . import __version__, get_num_threads
+    from ._validation import check_int
     from .persist import _hyperparameters, _to_json
 
     settings = settings or CompareSettings()
     variants = list(variants or default_variants())
+    jobs = get_num_threads() if jobs is None else check_int(jobs, "jobs", minimum=1)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -613,7 +642,7 @@ def run_compare(out="condgen-results", settings=None, variants=None, progress=No
         seed = settings.seed + repeat
         log(f"repeat {repeat + 1}/{settings.repeats} (seed {seed}): training "
             f"{', '.join(v.label for v in variants)}")
-        result, artifacts = _run_once(settings, variants, seed, progress, log)
+        result, artifacts = _run_once(settings, variants, seed, progress, jobs)
         runs.append(result)
         if first_artifacts is None:
             first_artifacts = artifacts
@@ -631,6 +660,7 @@ def run_compare(out="condgen-results", settings=None, variants=None, progress=No
     metrics = {
         "condgen_version": __version__,
         "threads": get_num_threads(),
+        "jobs": jobs,
         "settings": settings_dict,
         "seeds": [run["seed"] for run in runs],
         "models": models,
