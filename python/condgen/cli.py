@@ -388,41 +388,6 @@ def _add_evaluate(commands):
     parser.set_defaults(run=_evaluate)
 
 
-def _demo(args) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from . import plot
-    from .simulate import simulate_snp_gep
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(args.seed)
-    simulate_snp_gep(300, n_random_samples=150, seed=rng)  # the training set, as in the seed
-    test_snps, test_genes = simulate_snp_gep(200, n_random_samples=100, seed=rng)
-    for name, matrix in (("test-snps", test_snps), ("test-genes", test_genes)):
-        ax = plot.binary_matrix(matrix, title=name.replace("-", " "))
-        path = out / f"{name}.png"
-        ax.figure.savefig(path, dpi=100, bbox_inches="tight")
-        plt.close(ax.figure)
-        print(f"wrote {path}")
-    return 0
-
-
-def _add_demo(commands):
-    parser = commands.add_parser(
-        "demo", formatter_class=_HelpFormatter,
-        help="simulate the seed's test data and draw it",
-        description="Simulate the seed example's training and test data and draw the test SNPs "
-        "and genes as binary-matrix figures.")
-    parser.add_argument("--out", default="condgen-results", help="output folder")
-    parser.add_argument("--seed", type=int, default=1, help="random seed of the simulation")
-    parser.set_defaults(run=_demo)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     from . import __version__
@@ -441,7 +406,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(commands)
     _add_evaluate(commands)
     _add_simulate(commands)
-    _add_demo(commands)
     return parser
 
 
