@@ -9,9 +9,11 @@ from . import metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .persist import load
+from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
 __all__ = [
+    "BernoulliRBM",
     "__version__",
     "get_num_threads",
     "load",
