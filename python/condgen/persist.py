@@ -71,6 +71,10 @@ def _to_json(value, name):
     raise TypeError(f"cannot store hyperparameter {name}={value!r} in a model file")
 
 
+def _hyperparameters_json(model):
+    return {key: _to_json(value, key) for key, value in _hyperparameters(model).items()}
+
+
 def _from_json(value):
     if isinstance(value, list):
         return [_from_json(item) for item in value]
@@ -89,82 +93,86 @@ def _from_json(value):
 
 
 # ---------------------------------------------------------------------------------------------
-# Per-class state: which arrays make up a fitted model and how to put them back
+# Fitted state: every attribute with a trailing underscore (scikit-learn's convention), encoded
+# as arrays (entries "fitted/NAME...") plus a JSON description of its structure
 
 
-def _rbm_arrays(model, prefix=""):
-    return {f"{prefix}weights": model.weights_, f"{prefix}visible_bias": model.visible_bias_,
-            f"{prefix}hidden_bias": model.hidden_bias_}
+def _encode(value, key, arrays):
+    """JSON description of a fitted value; its arrays go into ``arrays`` under ``key``."""
+    if isinstance(value, np.ndarray):
+        arrays[key] = value
+        return {"array": key}
+    if value is None or isinstance(value, (bool, str)):
+        return {"value": value}
+    if isinstance(value, (int, np.integer)):
+        return {"value": int(value)}
+    if isinstance(value, (float, np.floating)):
+        return {"value": float(value)}
+    if isinstance(value, (list, tuple)):
+        return {"tuple" if isinstance(value, tuple) else "list":
+                [_encode(item, f"{key}/{i}", arrays) for i, item in enumerate(value)]}
+    if isinstance(value, dict) and all(isinstance(name, str) for name in value):
+        return {"dict": {name: _encode(item, f"{key}/{name}", arrays) for name, item in value.items()}}
+    if type(value).__name__ in _CLASSES:  # a model inside a model: the layers of a DBM
+        return {"model": type(value).__name__, "state": _fitted_state(value, f"{key}/", arrays),
+                "hyperparameters": _hyperparameters_json(value)}
+    raise TypeError(f"cannot store fitted attribute {key!r} of type {type(value).__name__}")
 
 
-def _rbm_restore(model, arrays, prefix=""):
-    weights = arrays[f"{prefix}weights"]
-    visible, hidden = arrays[f"{prefix}visible_bias"], arrays[f"{prefix}hidden_bias"]
-    if weights.ndim != 2 or visible.shape != (weights.shape[0],) or hidden.shape != (weights.shape[1],):
-        raise ValueError(f"inconsistent shapes {weights.shape}, {visible.shape}, {hidden.shape} "
-                         f"of {prefix or 'the '}weights and biases")
-    model.weights_, model.visible_bias_, model.hidden_bias_ = weights, visible, hidden
+def _decode(description, arrays):
+    if "model" in description:
+        model = _model_class(description["model"])(**_from_json(description["hyperparameters"]))
+        return _restore(model, description["state"], arrays)
+    (kind, content), = description.items()
+    if kind == "array":
+        return arrays[content]
+    if kind == "value":
+        return content
+    if kind in ("list", "tuple"):
+        items = [_decode(item, arrays) for item in content]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {name: _decode(item, arrays) for name, item in content.items()}
+    raise ValueError(f"unknown entry {kind!r} in the fitted state")
+
+
+def _fitted_state(model, prefix, arrays):
+    state = {}
+    for name, value in vars(model).items():
+        if name.endswith("_") and not name.startswith("_"):
+            state[name] = _encode(value, f"{prefix}{name}", arrays)
+    return state
+
+
+def _restore(model, state, arrays):
+    for name, description in state.items():
+        if not (name.endswith("_") and name.isidentifier()):
+            raise ValueError(f"bad fitted attribute name {name!r}")
+        setattr(model, name, _decode(description, arrays))
     return model
 
 
-def _dbm_arrays(model):
-    arrays = {}
-    for i, layer in enumerate(model.layers_):
-        arrays.update(_rbm_arrays(layer, f"layer{i}/"))
-    return arrays
+def _check_fitted(model):
+    """Shape checks of the restored state, through the models' own parameter checks."""
+    for layer in getattr(model, "layers_", None) or [model]:
+        if hasattr(layer, "_parameters"):
+            layer._parameters()
+    layers = getattr(model, "layers_", None)
+    if layers is not None:
+        for lower, upper in zip(layers, layers[1:]):
+            if lower.weights_.shape[1] != upper.weights_.shape[0]:
+                raise ValueError("the layers' sizes do not chain")
 
 
-def _dbm_restore(model, arrays):
-    from .rbm import BernoulliRBM
-
-    layers = []
-    while f"layer{len(layers)}/weights" in arrays:
-        layers.append(_rbm_restore(BernoulliRBM(), arrays, f"layer{len(layers)}/"))
-    if not layers:
-        raise ValueError("no layers")
-    for lower, upper in zip(layers, layers[1:]):
-        if lower.weights_.shape[1] != upper.weights_.shape[0]:
-            raise ValueError("the layers' sizes do not chain")
-    fitted = type(model).from_rbms(layers)
-    model.layers_ = fitted.layers_
-    for name, value in vars(fitted).items():  # any further state from_rbms derives
-        if name.endswith("_") and not hasattr(model, name):
-            setattr(model, name, value)
-    return model
+_CLASSES = {"BernoulliRBM": "condgen.rbm", "DBM": "condgen.dbm", "CGAN": "condgen.cgan"}
 
 
-def _cgan_arrays(model):
-    arrays = {}
-    for network, layers in model.get_weights().items():
-        for i, (weights, bias) in enumerate(layers):
-            arrays[f"{network}/{i}/W"] = weights
-            arrays[f"{network}/{i}/b"] = bias
-    for name, values in getattr(model, "history_", {}).items():
-        arrays[f"history/{name}"] = np.asarray(values)
-    return arrays
+def _model_class(name):
+    import importlib
 
-
-def _cgan_restore(model, arrays):
-    weights = {}
-    for key in arrays:
-        parts = key.split("/")
-        if len(parts) == 3 and parts[2] == "W":
-            weights.setdefault(parts[0], []).append(int(parts[1]))
-    nested = {network: [(arrays[f"{network}/{i}/W"], arrays[f"{network}/{i}/b"])
-                        for i in range(len(indices))]
-              for network, indices in weights.items()}
-    model.set_weights(nested)
-    history = {key.split("/", 1)[1]: value for key, value in arrays.items() if key.startswith("history/")}
-    if history:
-        model.history_ = history
-    return model
-
-
-_CLASSES = {
-    "BernoulliRBM": ("condgen.rbm", _rbm_arrays, _rbm_restore),
-    "DBM": ("condgen.dbm", _dbm_arrays, _dbm_restore),
-    "CGAN": ("condgen.cgan", _cgan_arrays, _cgan_restore),
-}
+    if name not in _CLASSES:
+        raise ValueError(f"unknown model class {name!r}")
+    return getattr(importlib.import_module(_CLASSES[name]), name)
 
 
 def _digest(arrays: dict) -> str:
@@ -201,18 +209,18 @@ def save(model, path, columns=None) -> Path:
     name = type(model).__name__
     if name not in _CLASSES:
         raise TypeError(f"cannot save a {name}; models that can be saved: {', '.join(_CLASSES)}")
-    try:
-        arrays = {key: np.asarray(value) for key, value in _CLASSES[name][1](model).items()}
-    except AttributeError:
-        raise ValueError(f"this {name} is not fitted yet; call fit before save") from None
+    arrays = {}
+    fitted = _fitted_state(model, "fitted/", arrays)
+    if not fitted:
+        raise ValueError(f"this {name} is not fitted yet; call fit before save")
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "class": name,
         "condgen_version": __version__,
-        "hyperparameters": {key: _to_json(value, key)
-                            for key, value in _hyperparameters(model).items()},
+        "hyperparameters": _hyperparameters_json(model),
         "columns": _to_json(columns, "columns"),
+        "fitted": fitted,
         "arrays": {key: {"dtype": value.dtype.str, "shape": list(value.shape)}
                    for key, value in arrays.items()},
         "sha256": _digest(arrays),
@@ -268,8 +276,8 @@ def _read(path):
             raise ModelFileError(path, f"tampered or corrupt model file (array {name!r} has shape "
                                        f"{array.shape} and dtype {array.dtype}, the metadata says "
                                        f"{declared[name]})")
-        if array.dtype.kind != "f" or not np.all(np.isfinite(array)):
-            raise ModelFileError(path, f"corrupt model file (array {name!r} is not finite floating point)")
+        if array.dtype.kind not in "fiub" or (array.dtype.kind == "f" and not np.all(np.isfinite(array))):
+            raise ModelFileError(path, f"corrupt model file (array {name!r} is not finite numbers)")
     if _digest(arrays) != metadata.get("sha256"):
         raise ModelFileError(path, "tampered or corrupt model file (the arrays' SHA-256 does not match)")
     return path, metadata, arrays
@@ -297,17 +305,14 @@ def load(path):
         For a missing, corrupt, truncated, tampered or foreign file, or one written by a newer
         condgen.
     """
-    import importlib
-
     path, metadata, arrays = _read(path)
     name = metadata.get("class")
     if name not in _CLASSES:
         raise ModelFileError(path, f"unknown model class {name!r}")
-    module, _, restore = _CLASSES[name]
-    cls = getattr(importlib.import_module(module), name)
     try:
-        hyperparameters = _from_json(metadata.get("hyperparameters", {}))
-        model = cls(**hyperparameters)
-        return restore(model, arrays)
-    except (TypeError, ValueError, KeyError) as error:
+        model = _model_class(name)(**_from_json(metadata.get("hyperparameters", {})))
+        _restore(model, metadata["fitted"], arrays)
+        _check_fitted(model)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
         raise ModelFileError(path, f"cannot rebuild the {name} ({error})") from None
+    return model
