@@ -46,11 +46,11 @@ class BernoulliRBM:
         *probabilities* computed from mean visible units, one chain per batch row, so it is not
         a Gibbs chain of the model. It is the default for parity, but with batch size 1 it
         diverges for learning rates of about 0.01 and above (the exact likelihood on
-        bars-and-stripes ends below that of independent pixels). ``"tieleman"`` keeps sampled
-        states in ``n_chains`` true persistent Gibbs chains (statistics from sampled visible
-        states and hidden probabilities): choose it for larger learning rates or when the model
-        should really fit the data distribution. ``False`` is plain CD-k, robust and usually the
-        best choice for small data sets and short training.
+        bars-and-stripes ends below that of independent pixels); keep its learning rate small
+        (0.001-0.005). ``"tieleman"`` keeps sampled states in ``n_chains`` true persistent Gibbs
+        chains (statistics from sampled visible states and hidden probabilities): with a few
+        dozen chains and moderate learning rates it fits the data distribution best. ``False``
+        is plain CD-k: robust to the learning rate, a good choice for short training.
     n_chains : int or None, default None
         Number of persistent chains for ``pcd="tieleman"`` (default: ``batch_size``).
     up_factor, down_factor : float, default 1.0
