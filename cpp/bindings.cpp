@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "condgen/dbm.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/random_fill.hpp"
 #include "condgen/rbm.hpp"
@@ -46,6 +47,167 @@ void bind_common(py::module_& m) {
       },
       py::arg("seed"), py::arg("n"), "n standard normals from the chunked streams of seed.");
 }
+
+// ---- DBM (condgen.dbm) ----------------------------------------------------------------------
+// Model parameters and particles arrive as lists of C-contiguous numpy arrays of one dtype
+// (float32 or float64, chosen by the first weight matrix); condgen.dbm prepares them.
+
+template <class T>
+condgen::MatrixMap<T> dbm_matrix(py::handle obj, const std::string& name, bool write) {
+  if (!py::isinstance<py::array_t<T>>(obj)) {
+    throw py::type_error(name + " must be a numpy array of the model's dtype");
+  }
+  auto array = py::reinterpret_borrow<py::array>(obj);
+  if (array.ndim() != 2 || !(array.flags() & py::array::c_style)) {
+    throw py::value_error(name + " must be a C-contiguous 2-D array");
+  }
+  if (write && !array.writeable()) throw py::value_error(name + " must be writeable");
+  // Read-only inputs are only read by the kernels (`write` is false for them).
+  return condgen::MatrixMap<T>(const_cast<T*>(static_cast<const T*>(array.data())), array.shape(0),
+                               array.shape(1));
+}
+
+template <class T>
+condgen::VectorMap<T> dbm_vector(py::handle obj, const std::string& name, bool write) {
+  if (!py::isinstance<py::array_t<T>>(obj)) {
+    throw py::type_error(name + " must be a numpy array of the model's dtype");
+  }
+  auto array = py::reinterpret_borrow<py::array>(obj);
+  if (array.ndim() != 1 || !(array.flags() & py::array::c_style)) {
+    throw py::value_error(name + " must be a contiguous 1-D array");
+  }
+  if (write && !array.writeable()) throw py::value_error(name + " must be writeable");
+  return condgen::VectorMap<T>(const_cast<T*>(static_cast<const T*>(array.data())), array.shape(0));
+}
+
+template <class T>
+std::vector<condgen::MatrixMap<T>> dbm_matrices(const py::list& list, const char* name, bool write) {
+  std::vector<condgen::MatrixMap<T>> maps;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    maps.push_back(dbm_matrix<T>(list[i], std::string(name) + "[" + std::to_string(i) + "]", write));
+  }
+  return maps;
+}
+
+template <class T>
+condgen::DbmParams<T> dbm_params(const py::list& weights, const py::list& visible_bias,
+                                 const py::list& hidden_bias, bool write) {
+  condgen::DbmParams<T> params;
+  params.weights = dbm_matrices<T>(weights, "weights", write);
+  for (std::size_t i = 0; i < visible_bias.size(); ++i) {
+    params.visible_bias.push_back(dbm_vector<T>(visible_bias[i], "visible_bias", write));
+  }
+  for (std::size_t i = 0; i < hidden_bias.size(); ++i) {
+    params.hidden_bias.push_back(dbm_vector<T>(hidden_bias[i], "hidden_bias", write));
+  }
+  params.check();
+  return params;
+}
+
+/// Calls f.template operator()<T>() with T the dtype of the first weight matrix.
+template <class F>
+auto dbm_dispatch(const py::list& weights, F&& f) {
+  if (weights.empty()) throw py::value_error("a DBM needs at least one weight matrix");
+  if (py::isinstance<py::array_t<float>>(weights[0])) return f(float{});
+  if (py::isinstance<py::array_t<double>>(weights[0])) return f(double{});
+  throw py::type_error("DBM weights must be float32 or float64 numpy arrays");
+}
+
+condgen::Sampler dbm_sampler(int sampler) {
+  if (sampler != 0 && sampler != 1) throw py::value_error("sampler must be 0 (alternating) or 1 (synchronous)");
+  return static_cast<condgen::Sampler>(sampler);
+}
+
+void bind_dbm(py::module_& m) {
+  m.def(
+      "dbm_gibbs",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const py::list& particles, int steps, int sampler, const std::vector<Index>& clamped,
+         std::uint64_t seed, std::uint64_t round) {
+        dbm_dispatch(weights, [&](auto zero) {
+          using T = decltype(zero);
+          const auto params = dbm_params<T>(weights, visible_bias, hidden_bias, false);
+          auto states = dbm_matrices<T>(particles, "particles", true);
+          py::gil_scoped_release release;
+          condgen::dbm_gibbs(params, states, steps, dbm_sampler(sampler), clamped, seed, round);
+        });
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("particles"),
+      py::arg("steps"), py::arg("sampler"), py::arg("clamped"), py::arg("seed"), py::arg("round") = 0,
+      "Gibbs sweeps on DBM particles in place (clamped visible columns keep their values).");
+  m.def(
+      "dbm_mean_field",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias, py::array X,
+         double tol, int max_iter) {
+        return dbm_dispatch(weights, [&](auto zero) {
+          using T = decltype(zero);
+          const auto params = dbm_params<T>(weights, visible_bias, hidden_bias, false);
+          const auto input = dbm_matrix<T>(X, "X", false);
+          py::list out;
+          std::vector<condgen::MatrixMap<T>> mu;
+          for (Index k = 1; k <= params.n_rbms(); ++k) {
+            py::array_t<T> layer({input.rows(), params.units(k)});
+            mu.emplace_back(layer.mutable_data(), input.rows(), params.units(k));
+            out.append(layer);
+          }
+          int iterations;
+          {
+            py::gil_scoped_release release;
+            iterations = condgen::dbm_mean_field<T>(params, input, mu, static_cast<T>(tol), max_iter);
+          }
+          return py::make_tuple(out, iterations);
+        });
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("X").noconvert(),
+      py::arg("tol"), py::arg("max_iter"),
+      "Mean-field activations of the hidden layers and the largest number of iterations used.");
+  m.def(
+      "dbm_fine_tune_epoch",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const py::list& particles, py::array X, Index batch_size, double learning_rate, int gibbs_steps,
+         int sampler, double mean_field_tol, int mean_field_max_iter, std::uint64_t seed) {
+        return dbm_dispatch(weights, [&](auto zero) {
+          using T = decltype(zero);
+          auto params = dbm_params<T>(weights, visible_bias, hidden_bias, true);
+          auto states = dbm_matrices<T>(particles, "particles", true);
+          const auto input = dbm_matrix<T>(X, "X", false);
+          const condgen::FineTuneSettings<T> settings{batch_size,          static_cast<T>(learning_rate),
+                                                      gibbs_steps,         dbm_sampler(sampler),
+                                                      static_cast<T>(mean_field_tol), mean_field_max_iter};
+          py::gil_scoped_release release;
+          return condgen::dbm_fine_tune_epoch<T>(params, states, input, settings, seed);
+        });
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("particles"),
+      py::arg("X").noconvert(), py::arg("batch_size"), py::arg("learning_rate"), py::arg("gibbs_steps"),
+      py::arg("sampler"), py::arg("mean_field_tol"), py::arg("mean_field_max_iter"), py::arg("seed"),
+      "One DBM fine-tuning epoch, parameters and particles updated in place; returns the largest "
+      "number of mean-field iterations.");
+  m.def(
+      "dbm_exact_log_partition",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias) {
+        const auto params = dbm_params<double>(weights, visible_bias, hidden_bias, false);
+        py::gil_scoped_release release;
+        return condgen::dbm_exact_log_partition(params);
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"),
+      "Exact log partition function of a small float64 DBM.");
+  m.def(
+      "dbm_exact_log_unnormalized",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias, py::array X) {
+        const auto params = dbm_params<double>(weights, visible_bias, hidden_bias, false);
+        const auto input = dbm_matrix<double>(X, "X", false);
+        condgen::Vector<double> out(input.rows());
+        {
+          py::gil_scoped_release release;
+          condgen::dbm_exact_log_unnormalized(params, input, out);
+        }
+        return out;
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("X").noconvert(),
+      "Exact unnormalised log-probability of each row of X under a small float64 DBM.");
+}
+// ---- end DBM ---------------------------------------------------------------------------------
 
 // --- RBM kernels (condgen/rbm.hpp): one overload per dtype; noconvert makes pybind11 pick the
 // overload of the array's dtype instead of silently copying.
@@ -159,4 +321,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   m.attr("__version__") = CONDGEN_VERSION;
   bind_common(m);
   bind_rbm(m);
+  bind_dbm(m);
 }
