@@ -8,12 +8,16 @@ from __future__ import annotations
 from . import metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
+from .cgan import CGAN
+from .dbm import DBM
 from .persist import load
 from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
 __all__ = [
     "BernoulliRBM",
+    "CGAN",
+    "DBM",
     "__version__",
     "get_num_threads",
     "load",

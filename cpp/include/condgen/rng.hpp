@@ -30,6 +30,7 @@ enum StreamId : std::uint64_t {
   kStreamDbmShuffle = 33, // DBM fine-tuning: minibatch order
   kStreamAis = 48,        // AIS particles
   kStreamCgan = 64,       // CGAN noise
+  kStreamCganGenerate = 65,  // CGAN generation
 };
 
 class RandomStream {
