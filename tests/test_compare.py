@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from condgen import compare
+from condgen.cli import main
 from condgen.metrics import bayes_conditional_genes, bayes_conditional_snps
 
 
@@ -127,3 +128,40 @@ def test_report_and_table_from_synthetic_results():
     assert len(page.images) == 2
     assert all(base64.b64decode(src.split(",", 1)[1]) == png for src in page.images)
     assert "2 repeats (seeds 3, 4)" in html
+
+
+def test_compare_quick_writes_every_file(tmp_path, capsys):
+    out = tmp_path / "results"
+    assert main(["compare", "--quick", "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    keys = [variant.key for variant in compare.default_variants()]
+    assert list(metrics["models"]) == keys
+    expected = {"metrics.json", "report.html", "panel.png", "test-snps.png", "test-genes.png",
+                "truth-genes.png", "truth-snps.png"}
+    for key, model in metrics["models"].items():
+        expected |= {f"{key}-monitor.png"}
+        expected |= {f"{key}-genes.png"} if model["family"] == "cgan" else {
+            f"{key}-visible.png", f"{key}-snps-given-genes.png"}
+    assert {path.name for path in out.iterdir()} == expected
+    assert set(metrics["files"]) == expected
+    for name in expected - {"metrics.json", "report.html"}:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    html = (out / "report.html").read_text()
+    page = assert_report_numbers_in_metrics(html, metrics)
+    embedded = {base64.b64decode(src.split(",", 1)[1]) for src in page.images}
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+    assert embedded == {(out / name).read_bytes() for name in expected if name.endswith(".png")}
+    assert "Quick run" in html
+
+    # the printed table: every model with the numbers of metrics.json
+    summary = metrics["summary"]["models"]
+    for key, model in metrics["models"].items():
+        line = next(line for line in printed.splitlines() if line.startswith(model["label"]))
+        assert f"{summary[key]['worst_cell_error']['mean']:.3f}" in line
+    assert f"report: {out / 'report.html'}" in printed
+    # the truth's cells are the Bayes-optimal ones of the seed's test set
+    truth = metrics["runs"][0]["truth"]["cells"]
+    assert truth["B/linked"] == pytest.approx(0.683, abs=0.005)  # experiment.md §3: about 0.68
+    assert truth["A/noise"] == pytest.approx(0.15)

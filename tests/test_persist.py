@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import condgen
-from condgen.persist import ModelFileError, read_metadata, save
+from condgen.persist import ModelFileError, _hyperparameters, read_metadata, save
 
 _METADATA = "__condgen_metadata__"
 
@@ -56,8 +56,8 @@ def test_save_load_identical(tmp_path, models, data, name):
         np.testing.assert_array_equal(a, b)
         assert a.dtype == b.dtype
     np.testing.assert_array_equal(_draw(model, data), _draw(loaded, data))
-    params = {k: v for k, v in model.get_params().items() if k not in ("seed", "monitor")}
-    assert {k: loaded.get_params()[k] for k in params} == params
+    params = {k: v for k, v in _hyperparameters(model).items() if k not in ("seed", "monitor")}
+    assert {k: _hyperparameters(loaded)[k] for k in params} == params
     metadata = read_metadata(path)
     assert metadata["class"] == type(model).__name__
     assert metadata["condgen_version"] == condgen.__version__
@@ -93,9 +93,9 @@ def _set_metadata(entries, **fields):
 
 
 @pytest.mark.parametrize(("damage", "message"), [
-    (lambda e: e.__setitem__("layer0/weights", e["layer0/weights"] + 1e-9), "SHA-256 does not match"),
-    (lambda e: e.__setitem__("layer0/weights", e["layer0/weights"][:, :2]), "shape"),
-    (lambda e: e.pop("layer1/hidden_bias"), "arrays differ from the metadata"),
+    (lambda e: e.__setitem__("fitted/layers_/0/weights_", e["fitted/layers_/0/weights_"] + 1e-9), "SHA-256 does not match"),
+    (lambda e: e.__setitem__("fitted/layers_/0/weights_", e["fitted/layers_/0/weights_"][:, :2]), "shape"),
+    (lambda e: e.pop("fitted/layers_/1/hidden_bias_"), "arrays differ from the metadata"),
     (lambda e: e.pop(_METADATA), "without condgen metadata"),
     (lambda e: _set_metadata(e, format="something-else"), "foreign metadata"),
     (lambda e: _set_metadata(e, format_version=99), "format 99"),

@@ -316,9 +316,11 @@ def _add_sample(commands):
     parser.add_argument("--out", required=True, metavar="FILE", help="samples file to write")
     parser.add_argument("--n", type=_positive_int, default=100, metavar="N",
                         help="number of samples without --given")
-    parser.add_argument("--given", metavar="FILE", help="values to condition on, one row per condition")
+    parser.add_argument("--given", metavar="FILE",
+                        help="values to condition on, one row per condition (default: none, "
+                        "unconditional samples)")
     parser.add_argument("--columns", metavar="NAMES_OR_INDICES",
-                        help="the model columns that --given holds (default: FILE's header names)")
+                        help="the model columns that --given holds (default: the names in FILE's header)")
     parser.add_argument("--steps", type=_positive_int, default=50, metavar="N", help="Gibbs steps")
     parser.add_argument("--n-per-row", type=_positive_int, default=1, metavar="N",
                         help="samples per row of --given")
@@ -366,10 +368,22 @@ def _evaluate(args) -> int:
     model, names = _load(args.model, "bm")
     data = read_table(args.data, binary=True)
     _check_names(data, names, args.data, "visible")
-    estimate = model.log_likelihood(data.values, method=args.method, seed=args.seed)
-    value, sd = (estimate if isinstance(estimate, tuple) else (estimate, 0.0))
-    detail = f" +- {sd:.4f} (sd of the estimate)" if sd else ""
-    print(f"mean log-likelihood ({args.method}) of {data.values.shape[0]} rows: {value:.4f}{detail}")
+    method = args.method
+    if method == "auto":  # exact where the enumeration is small enough, AIS otherwise
+        try:
+            value, sd, method = model.exact_log_likelihood(data.values), 0.0, "exact"
+        except ValueError as error:
+            if "enumerat" not in str(error) and "exact" not in str(error):
+                raise
+            method = "ais"
+    elif method == "exact":
+        value, sd = model.exact_log_likelihood(data.values), 0.0
+    if method == "ais":
+        estimate = model.log_likelihood(data.values, method="ais", n_temperatures=args.n_temperatures,
+                                        n_particles=args.n_particles, seed=args.seed)
+        value, sd = estimate.value, estimate.sd
+    detail = f" +- {sd:.4f} (sd of the AIS estimate)" if method == "ais" else ""
+    print(f"mean log-likelihood ({method}) of {data.values.shape[0]} rows: {value:.4f}{detail}")
     return 0
 
 
@@ -382,8 +396,12 @@ def _add_evaluate(commands):
         "(AIS) with its standard deviation.")
     parser.add_argument("model", metavar="MODEL", help="model file (.npz)")
     parser.add_argument("data", metavar="DATA", help="binary data file")
-    parser.add_argument("--method", choices=["exact", "ais"], default="ais",
-                        help="exact enumeration (small models only) or AIS")
+    parser.add_argument("--method", choices=["auto", "exact", "ais"], default="auto",
+                        help="exact enumeration (small models only), AIS, or exact where possible")
+    parser.add_argument("--n-temperatures", type=_positive_int, default=100, metavar="N",
+                        help="AIS temperatures")
+    parser.add_argument("--n-particles", type=_positive_int, default=100, metavar="N",
+                        help="AIS particles")
     parser.add_argument("--seed", type=int, metavar="INT", help="random seed of AIS (default: fresh entropy)")
     parser.set_defaults(run=_evaluate)
 

@@ -191,6 +191,16 @@ class DBM:
         self.pretrain_monitor = pretrain_monitor
         self.progress = progress
 
+    def save(self, path, columns=None):
+        """Save the fitted model to one ``.npz`` file; :func:`condgen.load` reads it back.
+
+        ``columns``: optional column names (the visible columns), kept in the file's metadata.
+        See :func:`condgen.persist.save`.
+        """
+        from .persist import save
+
+        return save(self, path, columns=columns)
+
     # ------------------------------------------------------------------------------------------
     # construction
 

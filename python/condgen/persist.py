@@ -54,8 +54,10 @@ def _to_json(value, name):
         return int(value)
     if isinstance(value, (float, np.floating)):
         return float(value)
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         return [_to_json(item, name) for item in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [_to_json(item, name) for item in value]}
     if isinstance(value, dict):
         return {str(key): _to_json(item, name) for key, item in value.items()}
     if isinstance(value, (type, np.dtype)) and np.dtype(value).kind in "fiub":
@@ -79,12 +81,14 @@ def _from_json(value):
     if isinstance(value, list):
         return [_from_json(item) for item in value]
     if isinstance(value, dict):
+        if set(value) == {"__tuple__"}:
+            return tuple(_from_json(item) for item in value["__tuple__"])
         if set(value) == {"__dtype__"}:
             return np.dtype(value["__dtype__"]).type
         if set(value) == {"__dataclass__", "fields"}:
-            import condgen
+            from . import dbm
 
-            cls = getattr(condgen, value["__dataclass__"], None)
+            cls = getattr(dbm, value["__dataclass__"], None)  # the settings classes (TrainLayer)
             if cls is None or not dataclasses.is_dataclass(cls):
                 raise ValueError(f"unknown settings class {value['__dataclass__']!r}")
             return cls(**{key: _from_json(item) for key, item in value["fields"].items()})
