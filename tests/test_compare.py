@@ -103,7 +103,7 @@ def _synthetic_runs(seeds):
 def test_report_and_table_from_synthetic_results():
     runs = _synthetic_runs([3, 4])
     metrics = {
-        "condgen_version": "0", "threads": 2, "seeds": [3, 4], "total_seconds": 1.5,
+        "condgen_version": "0", "threads": 2, "jobs": 2, "seeds": [3, 4], "total_seconds": 1.5,
         "settings": {"quick": False, "samples_per_row_used": 5},
         "models": {"cgan-a": {"label": "CGAN a", "family": "cgan", "description": "d",
                               "hyperparameters": {"epochs": 3}},
@@ -120,6 +120,8 @@ def test_report_and_table_from_synthetic_results():
     assert [line.split("  ")[0].strip() for line in lines[2:]] == [
         "Bayes-optimal truth", "Observed test data", "CGAN a", "DBM a"]
     assert f"{worst['mean']:.3f} ± {worst['sd']:.3f}" in table
+    markdown = compare.format_summary_table(metrics, markdown=True).splitlines()
+    assert markdown[0].startswith("| model | worst cell |") and len(markdown) == len(lines)
 
     png = b"\x89PNG fake"
     html = compare.render_report(metrics, {"panel.png": "the panel", "x.png": "x"},

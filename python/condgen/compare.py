@@ -480,12 +480,15 @@ def _lookup(numbers, dotted):
     return node
 
 
-def format_summary_table(metrics) -> str:
-    """The models x numbers table printed at the end of ``condgen compare``."""
+def format_summary_table(metrics, markdown=False) -> str:
+    """The models x numbers table printed at the end of ``condgen compare`` (or as Markdown)."""
     header = ["model"] + [title for _, title, _ in _SUMMARY_COLUMNS]
-    table = [header]
-    for label, numbers in _rows(metrics):
-        table.append([label] + [_fmt_or_dash(numbers, key, digits) for key, _, digits in _SUMMARY_COLUMNS])
+    table = [header] + [[label] + [_fmt_or_dash(numbers, key, digits) for key, _, digits in _SUMMARY_COLUMNS]
+                        for label, numbers in _rows(metrics)]
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in table]
+        lines.insert(1, "| --- |" + " ---: |" * (len(header) - 1))
+        return "\n".join(lines)
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
                        enumerate(zip(row, widths))) for row in table]
@@ -557,11 +560,17 @@ def render_report(metrics, figures, image_data) -> str:
     parts.append(_html_table(header, rows))
     parts.append("<p>worst cell: the largest absolute difference between a model's mean generated "
                  "frequency and the Bayes-optimal one over the 6 cells of test-row group (A = rows "
-                 "0-49, B = 50-99, C = 100-199) x gene block (linked genes 1-10, noise genes 11-50); "
+                 "1-50, B = 51-100, C = 101-200) x gene block (linked genes 1-10, noise genes 11-50); "
                  f"{metrics['settings']['samples_per_row_used']} samples per test row. mean abs err: "
                  "mean absolute error of the per-row, per-gene frequencies against the Bayes-optimal "
-                 "probabilities. LOR RMSE: root mean squared difference of all pairwise log odds "
-                 "ratios (genes and SNPs, one sample per row) from the test data's.</p>")
+                 "probabilities. B linked: mean frequency of genes 1-10 in group B. LOR RMSE: root "
+                 "mean squared difference of all pairwise log odds ratios (genes and SNPs, one sample "
+                 "per row) from the test data's; the truth's row samples genes from the Bayes-optimal "
+                 "conditional distribution, the floor for 200 rows. The observed test data have one "
+                 "row per condition: their worst cell is the noise of a finite sample, and their mean "
+                 "abs err, of single 0/1 values, is not comparable with the models' frequencies. fit s "
+                 "and sample s: seconds of training (without the monitor) and of conditional "
+                 f"sampling, with {metrics['jobs']} model(s) trained at a time.</p>")
 
     parts.append("<h2>Generated gene frequencies per group of test rows and gene block</h2>")
     header = ["model"] + cell_keys
