@@ -44,6 +44,32 @@ std::vector<Vector<T>> DbmParams<T>::combined_biases() const {
 
 namespace {
 
+/// Below this many multiply-adds (a few milliseconds) a chunk loop runs on the calling thread:
+/// waking the other threads costs more than it saves, far more when the cores are shared with
+/// other processes. The chunks and their streams are the same either way, so are the results.
+constexpr double kParallelWork = 3e7;
+
+template <class Body>
+void for_each_chunk_if(double work, Index n_rows, Index chunk_rows, Body&& body) {
+  if (work >= kParallelWork) {
+    for_each_chunk(n_rows, chunk_rows, body);
+    return;
+  }
+  for (Index chunk = 0, begin = 0; begin < n_rows; ++chunk, begin += chunk_rows) {
+    body(chunk, begin, std::min(n_rows, begin + chunk_rows));
+  }
+}
+
+/// Multiply-adds of one sweep (or one mean-field iteration) for one row.
+template <class T>
+double sweep_work(const DbmParams<T>& params) {
+  double work = 0.0;
+  for (Index r = 0; r < params.n_rbms(); ++r) {
+    work += 2.0 * static_cast<double>(params.weights[r].rows()) * static_cast<double>(params.weights[r].cols());
+  }
+  return work;
+}
+
 /// Uniforms on [0, 1) for Bernoulli draws, two per 64-bit draw: 24 bits each for float, 32 bits
 /// each for double (a probability is then resolved to 2^-32, far below any sampling error).
 template <class T>
@@ -221,7 +247,8 @@ void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles,
     }
   }
   const auto bias = params.combined_biases();
-  for_each_chunk(particles[0].rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
+  const double work = sweep_work(params) * static_cast<double>(particles[0].rows()) * std::max(steps, 1);
+  for_each_chunk_if(work, particles[0].rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamDbm, (round << 32) | static_cast<std::uint64_t>(chunk));
     gibbs_chunk(params, bias, particles, begin, end, steps, sampler, free_mask.empty() ? nullptr : &free_mask,
                 rng);
@@ -239,7 +266,9 @@ int dbm_mean_field(const DbmParams<T>& params, ConstMatrixRef<T> X, std::vector<
   if (max_iter < 1) throw std::invalid_argument("max_iter must be at least 1");
   const auto bias = params.combined_biases();
   std::vector<int> iterations(static_cast<std::size_t>(chunk_count(X.rows())), 0);
-  for_each_chunk(X.rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
+  // Work estimated with 10 iterations, a typical count at the default tolerance.
+  const double work = sweep_work(params) * static_cast<double>(X.rows()) * 10.0;
+  for_each_chunk_if(work, X.rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
     iterations[static_cast<std::size_t>(chunk)] = mean_field_chunk(params, bias, X, mu, begin, end, tol, max_iter);
   });
   return iterations.empty() ? 0 : *std::max_element(iterations.begin(), iterations.end());
@@ -289,7 +318,9 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
 
     // Negative phase (Gibbs on the particle chunks) and positive phase (mean-field on the batch
     // chunks) are independent: one parallel loop over both kinds of chunks.
-    for_each_chunk(tasks, 1, [&](Index task, Index, Index) {
+    const double work = sweep_work(params) * static_cast<double>(n_particles * std::max(settings.gibbs_steps, 1) +
+                                                                  rows * 10);
+    for_each_chunk_if(work, tasks, 1, [&](Index task, Index, Index) {
       auto& stats = partial[static_cast<std::size_t>(task)];
       if (task < particle_chunks) {
         const Index begin = task * kChunkRows;

@@ -51,6 +51,13 @@ void for_each_block(Index n, Index block, bool parallel, Body&& body) {
   }
 }
 
+/// out += scale * (sum of the rows of m), adding the rows in order: unlike Eigen's colwise()
+/// reductions, the order of additions never depends on the alignment of the arrays.
+template <class M, class Out>
+void add_row_sum(const M& m, typename M::Scalar scale, Out& out) {
+  for (Index r = 0; r < m.rows(); ++r) out += scale * m.row(r).transpose();
+}
+
 /// Buffers and streams of one epoch of training: allocated once, reused by every minibatch.
 template <class T>
 class EpochTrainer {
@@ -249,12 +256,17 @@ class EpochTrainer {
   template <class VP, class HP, class VN, class HN>
   void gradient_step(VP vp, HP hp, VN vn, HN hn) {
     const T inv_pos = T(1) / static_cast<T>(vp.rows()), inv_neg = T(1) / static_cast<T>(vn.rows());
-    db_ = vp.colwise().sum().transpose() * inv_pos - vn.colwise().sum().transpose() * inv_neg;
-    dc_ = hp.colwise().sum().transpose() * inv_pos - hn.colwise().sum().transpose() * inv_neg;
+    db_.setZero();
+    add_row_sum(vp, inv_pos, db_);
+    add_row_sum(vn, -inv_neg, db_);
+    dc_.setZero();
+    add_row_sum(hp, inv_pos, dc_);
+    add_row_sum(hn, -inv_neg, dc_);
     if (opt_.centering) {
       // Centered statistics in place (the buffers are refilled by the next batch); see
       // update_vector for the formulas. gW mu_h and gW^T mu_v through the batch dimension.
-      mu_h_ = (T(1) - opt_.offset_rate) * mu_h_ + (opt_.offset_rate * inv_pos) * hp.colwise().sum().transpose();
+      mu_h_ *= T(1) - opt_.offset_rate;
+      add_row_sum(hp, opt_.offset_rate * inv_pos, mu_h_);
       vp.rowwise() -= mu_v_.transpose();
       vn.rowwise() -= mu_v_.transpose();
       hp.rowwise() -= mu_h_.transpose();

@@ -9,7 +9,7 @@ from . import metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .cgan import CGAN
-from .dbm import DBM
+from .dbm import DBM, TrainLayer
 from .persist import load
 from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
@@ -18,6 +18,7 @@ __all__ = [
     "BernoulliRBM",
     "CGAN",
     "DBM",
+    "TrainLayer",
     "__version__",
     "get_num_threads",
     "load",
