@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import condgen
+from condgen import likelihood
 from condgen.cli import build_parser, main
 from condgen.io import read_table, write_table
 
@@ -97,8 +98,13 @@ def test_fit_dbm_sample_evaluate(tmp_path, seed_like, capsys):
     assert read_table(tmp_path / "u.csv").values.shape == (5, 60)
     capsys.readouterr()
     assert main(["evaluate", str(model), str(seed_like / "data.tsv")]) == 0
-    expected = condgen.load(model).exact_log_likelihood(read_table(seed_like / "data.tsv").values)
-    assert f"mean log-likelihood (exact) of 60 rows: {expected:.4f}" in capsys.readouterr().out
+    exact = condgen.load(model).exact_log_likelihood(read_table(seed_like / "data.tsv").values)
+    assert f"mean log-likelihood (exact) of 60 rows: {exact:.4f}" in capsys.readouterr().out
+    assert main(["evaluate", str(model), str(seed_like / "data.tsv"), "--method", "ais", "--seed", "1",
+                 "--n-temperatures", "200"]) == 0
+    expected = likelihood.log_likelihood(condgen.load(model), read_table(seed_like / "data.tsv").values,
+                                         method="ais", n_temperatures=200, seed=1)
+    assert f"rows: {expected.value:.4f} +- {expected.sd:.4f}" in capsys.readouterr().out
 
 
 def test_fit_cgan_generate(tmp_path, seed_like):

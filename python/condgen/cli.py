@@ -138,7 +138,9 @@ def _class_default(cls, name):
 def _default_text(cls, name):
     """' (default: VALUE)' from the model class's own signature, so the help never goes stale."""
     value = _class_default(cls, name)
-    return " (default: the model's own choice)" if value is None else f" (default: {value})"
+    if value is None or value == "auto":
+        return f" (default: chosen by --preset, see condgen.{cls.__name__})"
+    return f" (default: {value})"
 
 
 def _check_names(table, expected, path, what):
@@ -184,7 +186,7 @@ def _fit_dbm(args) -> int:
 
 
 def _add_fit_dbm(commands):
-    from .dbm import DBM
+    from .dbm import _PRESETS, DBM
 
     parser = commands.add_parser(
         "fit-dbm", formatter_class=_HelpFormatter,
@@ -197,14 +199,16 @@ def _add_fit_dbm(commands):
                         help="hidden layer sizes, e.g. 30,10,2" + " (default: two layers as wide as the data)")
     for option, name, kind, text in (
             ("--epochs", "epochs", _positive_int, "fine-tuning epochs"),
-            ("--pretrain-epochs", "pretrain_epochs", _positive_int, "pre-training epochs per layer"),
+            ("--pretrain-epochs", "pretrain_epochs", _positive_int,
+             "pre-training epochs per layer; unset: as --epochs"),
             ("--learning-rate", "learning_rate", float, "fine-tuning learning rate"),
             ("--pretrain-learning-rate", "pretrain_learning_rate", float, "pre-training learning rate"),
             ("--batch-size", "batch_size", _positive_int, "fine-tuning batch size")):
         parser.add_argument(option, type=kind, metavar="N" if kind is _positive_int else "RATE",
                             help=text + _default_text(DBM, name))
-    parser.add_argument("--preset", choices=["boltzmannmachines.jl"],
-                        help="the seed's BoltzmannMachines.jl training procedure instead of condgen's defaults")
+    parser.add_argument("--preset", choices=_PRESETS, default=_class_default(DBM, "preset"),
+                        help="defaults of the unset options: condgen's, or the seed's "
+                        "BoltzmannMachines.jl procedure")
     parser.add_argument("--seed", type=int, metavar="INT", help="random seed (default: fresh entropy)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=_fit_dbm)
@@ -228,7 +232,7 @@ def _fit_cgan(args) -> int:
 
 
 def _add_fit_cgan(commands):
-    from .cgan import CGAN
+    from .cgan import CGAN, PRESETS
 
     parser = commands.add_parser(
         "fit-cgan", formatter_class=_HelpFormatter,
@@ -246,8 +250,8 @@ def _add_fit_cgan(commands):
             ("--learning-rate", "learning_rate", float, "Adam learning rate")):
         parser.add_argument(option, type=kind, metavar="N" if kind is _positive_int else "RATE",
                             help=text + _default_text(CGAN, name))
-    parser.add_argument("--preset", choices=["seed"],
-                        help="the seed's exact CGAN recipe instead of condgen's defaults")
+    parser.add_argument("--preset", choices=list(PRESETS), default=_class_default(CGAN, "preset"),
+                        help="defaults of the unset options: condgen's recipe, or the seed's exact one")
     parser.add_argument("--seed", type=int, metavar="INT", help="random seed (default: fresh entropy)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=_fit_cgan)
@@ -276,6 +280,9 @@ def _sample(args) -> int:
             raise ValueError("--columns needs --given FILE with the values to condition on")
         samples = model.sample(args.n, burn_in=args.steps, seed=args.seed)
     else:
+        if not hasattr(model, "sample_conditional"):
+            raise ValueError(f"{args.model} holds a {type(model).__name__}; conditional sampling "
+                             "(--given) needs a DBM (fit-dbm; one hidden layer gives an RBM-like DBM)")
         given = read_table(args.given, binary=True)
         if args.columns is None:
             if given.columns is None or names is None:
@@ -364,6 +371,7 @@ def _add_generate(commands):
 
 def _evaluate(args) -> int:
     from .io import read_table
+    from .likelihood import log_likelihood
 
     model, names = _load(args.model, "bm")
     data = read_table(args.data, binary=True)
@@ -371,19 +379,14 @@ def _evaluate(args) -> int:
     method = args.method
     if method == "auto":  # exact where the enumeration is small enough, AIS otherwise
         try:
-            value, sd, method = model.exact_log_likelihood(data.values), 0.0, "exact"
-        except ValueError as error:
-            if "enumerat" not in str(error) and "exact" not in str(error):
-                raise
+            model.exact_log_partition()
+            method = "exact"
+        except ValueError:
             method = "ais"
-    elif method == "exact":
-        value, sd = model.exact_log_likelihood(data.values), 0.0
-    if method == "ais":
-        estimate = model.log_likelihood(data.values, method="ais", n_temperatures=args.n_temperatures,
-                                        n_particles=args.n_particles, seed=args.seed)
-        value, sd = estimate.value, estimate.sd
-    detail = f" +- {sd:.4f} (sd of the AIS estimate)" if method == "ais" else ""
-    print(f"mean log-likelihood ({method}) of {data.values.shape[0]} rows: {value:.4f}{detail}")
+    estimate = log_likelihood(model, data.values, method=method, n_temperatures=args.n_temperatures,
+                              n_particles=args.n_particles, seed=args.seed)
+    detail = f" +- {estimate.sd:.4f} (sd of the AIS estimate)" if method == "ais" else ""
+    print(f"mean log-likelihood ({method}) of {data.values.shape[0]} rows: {estimate.value:.4f}{detail}")
     return 0
 
 
