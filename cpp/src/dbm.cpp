@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "condgen/math.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/rng.hpp"
 
@@ -403,10 +404,6 @@ EnumerationPlan cheaper_plan(const DbmParams<double>& params, bool visible_fixed
   return cheaper;
 }
 
-double softplus_sum_row(const Eigen::ArrayXd& x) {
-  return (x.max(0.0) + (-x.abs()).exp().log1p()).sum();
-}
-
 /// Log of the unnormalised probability of each configuration of the given layers (rows of
 /// state[k] for given k), with the other layers summed out.
 void score_configurations(const DbmParams<double>& params, const std::vector<Vector<double>>& bias,
@@ -431,7 +428,7 @@ void score_configurations(const DbmParams<double>& params, const std::vector<Vec
     if (k > 0) a.noalias() += state[k - 1] * params.weights[k - 1];
     if (k < L) a.noalias() += state[k + 1] * params.weights[k].transpose();
     a.rowwise() += bias[k].transpose();
-    for (Index i = 0; i < c; ++i) score(i) += softplus_sum_row(a.row(i).array().transpose());
+    for (Index i = 0; i < c; ++i) score(i) += softplus_sum(a.row(i));
   }
 }
 
@@ -450,30 +447,8 @@ void fill_configurations(const DbmParams<double>& params, const EnumerationPlan&
   }
 }
 
-/// Log-sum-exp kept as (max, sum of exp(x - max)) so that partials combine in a fixed order.
-struct LogSum {
-  double max = -std::numeric_limits<double>::infinity();
-  double sum = 0.0;
-
-  static LogSum of(const Vector<double>& x) {
-    LogSum s;
-    s.max = x.maxCoeff();
-    s.sum = (x.array() - s.max).exp().sum();
-    return s;
-  }
-  void add(const LogSum& other) {
-    if (other.max > max) {
-      sum = sum * std::exp(max - other.max) + other.sum;
-      max = other.max;
-    } else {
-      sum += other.sum * std::exp(other.max - max);
-    }
-  }
-  double value() const { return max + std::log(sum); }
-};
-
 /// log sum over all configurations of the plan, with layer 0 fixed to `visible` when given.
-LogSum enumerate(const DbmParams<double>& params, const std::vector<Vector<double>>& bias,
+LogSumExp enumerate(const DbmParams<double>& params, const std::vector<Vector<double>>& bias,
                  const EnumerationPlan& plan, const double* visible, std::uint64_t first, Index c) {
   std::vector<RowMatrix<double>> state(bias.size());
   fill_configurations(params, plan, first, c, state);
@@ -483,7 +458,9 @@ LogSum enumerate(const DbmParams<double>& params, const std::vector<Vector<doubl
   }
   Vector<double> score;
   score_configurations(params, bias, plan, state, score);
-  return LogSum::of(score);
+  LogSumExp sum;
+  for (Index i = 0; i < c; ++i) sum.add(score(i));
+  return sum;
 }
 
 }  // namespace
@@ -494,14 +471,14 @@ double dbm_exact_log_partition(const DbmParams<double>& params) {
   const auto bias = params.combined_biases();
   const std::uint64_t n_configs = std::uint64_t(1) << plan.bits;
   const Index chunks = static_cast<Index>((n_configs + kConfigChunk - 1) / kConfigChunk);
-  std::vector<LogSum> partial(static_cast<std::size_t>(chunks));
+  std::vector<LogSumExp> partial(static_cast<std::size_t>(chunks));
   for_each_chunk(chunks, 1, [&](Index chunk, Index, Index) {
     const std::uint64_t first = static_cast<std::uint64_t>(chunk) * kConfigChunk;
     const Index c = static_cast<Index>(std::min<std::uint64_t>(kConfigChunk, n_configs - first));
     partial[static_cast<std::size_t>(chunk)] = enumerate(params, bias, plan, nullptr, first, c);
   });
-  LogSum total;
-  for (const auto& p : partial) total.add(p);
+  LogSumExp total;  // chunks merged in order: the same bits for any thread count
+  for (const auto& p : partial) total.merge(p);
   return total.value();
 }
 
@@ -514,7 +491,7 @@ void dbm_exact_log_unnormalized(const DbmParams<double>& params, ConstMatrixRef<
   const auto bias = params.combined_biases();
   const std::uint64_t n_configs = std::uint64_t(1) << plan.bits;
   const Index config_chunks = static_cast<Index>((n_configs + kConfigChunk - 1) / kConfigChunk);
-  std::vector<LogSum> partial(static_cast<std::size_t>(X.rows() * config_chunks));
+  std::vector<LogSumExp> partial(static_cast<std::size_t>(X.rows() * config_chunks));
   for_each_chunk(X.rows() * config_chunks, 1, [&](Index task, Index, Index) {
     const Index row = task / config_chunks;
     const std::uint64_t first = static_cast<std::uint64_t>(task % config_chunks) * kConfigChunk;
@@ -522,8 +499,8 @@ void dbm_exact_log_unnormalized(const DbmParams<double>& params, ConstMatrixRef<
     partial[static_cast<std::size_t>(task)] = enumerate(params, bias, plan, X.row(row).data(), first, c);
   });
   for (Index row = 0; row < X.rows(); ++row) {
-    LogSum total;
-    for (Index c = 0; c < config_chunks; ++c) total.add(partial[static_cast<std::size_t>(row * config_chunks + c)]);
+    LogSumExp total;
+    for (Index c = 0; c < config_chunks; ++c) total.merge(partial[static_cast<std::size_t>(row * config_chunks + c)]);
     out(row) = total.value();
   }
 }
