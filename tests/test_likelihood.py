@@ -248,3 +248,42 @@ def test_bad_input():
     with pytest.raises(ValueError, match="layer 1 has 2 visible units"):
         log_partition(broken)
     assert isinstance(log_partition(rbm, n_temperatures=5, seed=0), LogEstimate)
+
+
+# -- the models' methods ------------------------------------------------------------------------
+
+
+def _bars_and_stripes(n, size, seed):
+    rng = np.random.default_rng(seed)
+    z = (rng.random((n, size)) < 0.5).astype(float)
+    columns = rng.random(n) < 0.5
+    return np.where(columns[:, None, None], z[:, None, :], z[:, :, None]).reshape(n, size * size)
+
+
+@pytest.fixture(scope="module")
+def trained_rbm():
+    X = _bars_and_stripes(200, 3, seed=0)
+    rbm = condgen.BernoulliRBM(n_hidden=8, epochs=100, learning_rate=0.05, pcd="tieleman", batch_size=10,
+                               seed=0).fit(X)
+    return rbm, X
+
+
+def test_trained_rbm_ais_matches_exact(trained_rbm):
+    rbm, X = trained_rbm
+    exact = rbm.exact_log_partition()
+    estimate = rbm.log_partition(n_temperatures=1000, seed=0)
+    _close(estimate, exact)
+    assert rbm.log_partition(method="exact") == (exact, 0.0)
+    ll = rbm.log_likelihood(X, log_partition=estimate)
+    assert ll == pytest.approx((rbm.exact_log_likelihood(X) + exact - estimate.value, estimate.sd), rel=1e-12)
+    assert rbm.log_likelihood(X, method="exact").value == pytest.approx(rbm.exact_log_likelihood(X), abs=1e-12)
+
+
+def test_float32_rbm_is_estimated_in_float64(trained_rbm):
+    rbm, _ = trained_rbm
+    single = condgen.BernoulliRBM(dtype=np.float32)
+    single.weights_, single.visible_bias_, single.hidden_bias_ = (
+        a.astype(np.float32) for a in (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_))
+    as_double = SimpleNamespace(**{k: getattr(single, k).astype(np.float64)
+                                   for k in ("weights_", "visible_bias_", "hidden_bias_")})
+    assert single.log_partition(n_temperatures=50, seed=1) == log_partition(as_double, n_temperatures=50, seed=1)
