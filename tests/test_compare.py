@@ -167,3 +167,23 @@ def test_compare_quick_writes_every_file(tmp_path, capsys):
     truth = metrics["runs"][0]["truth"]["cells"]
     assert truth["B/linked"] == pytest.approx(0.683, abs=0.005)  # experiment.md §3: about 0.68
     assert truth["A/noise"] == pytest.approx(0.15)
+
+    # the same numbers when the models are trained one after another
+    serial = compare.run_compare(tmp_path / "serial", compare.CompareSettings(quick=True), progress=False,
+                                 log=lambda message: None, jobs=1)
+
+    def without_times(tree):
+        if isinstance(tree, dict):
+            return {k: without_times(v) for k, v in tree.items() if "seconds" not in k}
+        if isinstance(tree, list):
+            return [without_times(v) for v in tree]
+        return tree
+
+    assert without_times(serial["runs"]) == without_times(metrics["runs"])
+
+
+def test_settings_are_checked():
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        compare.CompareSettings(repeats=0)
+    with pytest.raises(ValueError, match="n_train must be at least 8"):
+        compare.CompareSettings(n_train=3)
