@@ -2,10 +2,9 @@ import argparse
 import subprocess
 import sys
 
+import condgen
 import numpy as np
 import pytest
-
-import condgen
 from condgen import likelihood
 from condgen.cli import build_parser, main
 from condgen.io import read_table, write_table
@@ -136,7 +135,8 @@ def test_malformed_data_exits_2_naming_the_line(tmp_path, capsys, content, line)
     code = main(["fit-dbm", str(path), "--out", str(tmp_path / "m.npz")])
     error = capsys.readouterr().err
     assert code == 2
-    assert error.count("\n") == 1 and "Traceback" not in error
+    assert error.count("\n") == 1
+    assert "Traceback" not in error
     assert f"bad.csv, line {line}" in error
     assert not (tmp_path / "m.npz").exists()
 
@@ -157,4 +157,5 @@ def test_user_errors_exit_2(tmp_path, seed_like, capsys):
     for argv, message in cases:
         assert main(argv) == 2
         error = capsys.readouterr().err
-        assert message in error and error.count("\n") == 1, error
+        assert message in error
+        assert error.count("\n") == 1, error

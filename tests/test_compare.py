@@ -5,7 +5,6 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-
 from condgen import compare
 from condgen.cli import main
 from condgen.metrics import bayes_conditional_genes, bayes_conditional_snps
@@ -28,7 +27,7 @@ class _Page(HTMLParser):
             self._cell = ""
 
     def handle_endtag(self, tag):
-        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        assert self.stack[-1:] == [tag], f"</{tag}> closes {self.stack[-1:]}"
         self.stack.pop()
         if tag == "td":
             self.cells.append(self._cell)
@@ -121,7 +120,8 @@ def test_report_and_table_from_synthetic_results():
         "Bayes-optimal truth", "Observed test data", "CGAN a", "DBM a"]
     assert f"{worst['mean']:.3f} ± {worst['sd']:.3f}" in table
     markdown = compare.format_summary_table(metrics, markdown=True).splitlines()
-    assert markdown[0].startswith("| model | worst cell |") and len(markdown) == len(lines)
+    assert markdown[0].startswith("| model | worst cell |")
+    assert len(markdown) == len(lines)
 
     png = b"\x89PNG fake"
     html = compare.render_report(metrics, {"panel.png": "the panel", "x.png": "x"},
@@ -170,7 +170,7 @@ def test_compare_quick_writes_every_file(tmp_path, capsys):
 
     # the same numbers when the models are trained one after another
     serial = compare.run_compare(tmp_path / "serial", compare.CompareSettings(quick=True), progress=False,
-                                 log=lambda message: None, jobs=1)
+                                 log=lambda _: None, jobs=1)
 
     def without_times(tree):
         if isinstance(tree, dict):

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from condgen.io import DataFileError, read_table, select_columns, write_table
 
 

@@ -3,10 +3,9 @@ import json
 import pickle
 import zipfile
 
+import condgen
 import numpy as np
 import pytest
-
-import condgen
 from condgen.persist import ModelFileError, _hyperparameters, read_metadata, save
 
 _METADATA = "__condgen_metadata__"
@@ -124,7 +123,7 @@ def test_corrupt_truncated_and_foreign_bytes(tmp_path, models):
     with open(npy, "wb") as handle:
         np.save(handle, np.zeros(3))
     for bad in (truncated, flipped, text, npy):
-        with pytest.raises(ModelFileError, match="not a condgen model file|corrupt|tampered"):
+        with pytest.raises(ModelFileError, match=r"not a condgen model file|corrupt|tampered"):
             condgen.load(bad)
     with pytest.raises(ModelFileError, match="No such file"):
         condgen.load(tmp_path / "missing.npz")

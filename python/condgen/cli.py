@@ -92,7 +92,7 @@ def _compare(args) -> int:
                                quick=args.quick, samples_per_row=args.samples_per_row)
     progress = False if args.no_progress else None
     metrics = run_compare(args.out, settings, progress=progress, jobs=args.jobs,
-                          log=(lambda message: None) if args.quiet else print)
+                          log=(lambda _: None) if args.quiet else print)
     print()
     print(format_summary_table(metrics))
     print()

@@ -273,7 +273,11 @@ def _run_once(settings, variants, seed, progress, jobs):
     from concurrent.futures import ThreadPoolExecutor
 
     from . import get_num_threads, set_num_threads
-    from .metrics import bayes_conditional_genes, bayes_conditional_snps, log_odds_ratio_rmse
+    from .metrics import (
+        bayes_conditional_genes,
+        bayes_conditional_snps,
+        log_odds_ratio_rmse,
+    )
 
     snps, genes, test_snps, test_genes = _simulate(seed, settings.n_train)
     n_snps = snps.shape[1]
@@ -536,7 +540,7 @@ def render_report(metrics, figures, image_data) -> str:
 
     summary = metrics["summary"]
     cell_keys = list(summary["truth"]["cells"])
-    parts = [f"<h1>condgen compare: DBM vs CGAN conditional sampling</h1>",
+    parts = ["<h1>condgen compare: DBM vs CGAN conditional sampling</h1>",
              f"<p class='finding'>{escape(_finding(metrics))}</p>"]
     if metrics["settings"]["quick"]:
         parts.append("<p class='warning'>Quick run (--quick): epochs and samples were cut for a "
@@ -573,7 +577,7 @@ def render_report(metrics, figures, image_data) -> str:
                  f"sampling, with {metrics['jobs']} model(s) trained at a time.</p>")
 
     parts.append("<h2>Generated gene frequencies per group of test rows and gene block</h2>")
-    header = ["model"] + cell_keys
+    header = ["model", *cell_keys]
     rows = [[label] + [_fmt(numbers["cells"][key]) for key in cell_keys]
             for label, numbers in _rows(metrics)]
     parts.append(_html_table(header, rows))

@@ -94,15 +94,13 @@ def _parse_field(path, field, line, column, name):
 
 def _read_text(path: Path, delimiter: str, header):
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise DataFileError(path, error.strerror or str(error)) from None
-    with handle:
-        try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
             rows = [(reader.line_num, row) for row in reader if any(field.strip() for field in row)]
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise DataFileError(path, f"cannot parse: {error}") from None
+    except OSError as error:
+        raise DataFileError(path, error.strerror or str(error)) from None
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise DataFileError(path, f"cannot parse: {error}") from None
     if not rows:
         raise DataFileError(path, "the file holds no data")
     first_line, first = rows[0]

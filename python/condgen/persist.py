@@ -248,7 +248,7 @@ def _open(path):
         raise ModelFileError(path, error.strerror or str(error)) from None
     try:
         archive = np.load(io.BytesIO(data), allow_pickle=False)
-    except Exception as error:  # any damage to the bytes must become a clear error, whatever its kind
+    except Exception as error:  # noqa: BLE001 - any damage to the bytes must become a clear error
         raise ModelFileError(path, f"not a condgen model file (not a readable .npz archive: {error})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ModelFileError(path, "not a condgen model file (a .npy array, not an .npz archive)")
@@ -263,7 +263,7 @@ def _read(path):
         try:
             metadata = json.loads(archive[_METADATA].tobytes().decode())
             arrays = {name: archive[name] for name in archive.files if name != _METADATA}
-        except Exception as error:  # zlib, zipfile, numpy header or JSON errors of a damaged file
+        except Exception as error:  # noqa: BLE001 - zlib, zip, numpy header or JSON errors of damage
             raise ModelFileError(path, f"corrupt or truncated model file ({error})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ModelFileError(path, "not a condgen model file (foreign metadata)")
