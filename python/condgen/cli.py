@@ -138,6 +138,8 @@ def _class_default(cls, name):
 def _default_text(cls, name):
     """' (default: VALUE)' from the model class's own signature, so the help never goes stale."""
     value = _class_default(cls, name)
+    if name == "pretrain_epochs" and value is None:
+        return " (default: as --epochs)"
     if value is None or value == "auto":
         return f" (default: chosen by --preset, see condgen.{cls.__name__})"
     return f" (default: {value})"
@@ -199,8 +201,7 @@ def _add_fit_dbm(commands):
                         help="hidden layer sizes, e.g. 30,10,2" + " (default: two layers as wide as the data)")
     for option, name, kind, text in (
             ("--epochs", "epochs", _positive_int, "fine-tuning epochs"),
-            ("--pretrain-epochs", "pretrain_epochs", _positive_int,
-             "pre-training epochs per layer; unset: as --epochs"),
+            ("--pretrain-epochs", "pretrain_epochs", _positive_int, "pre-training epochs per layer"),
             ("--learning-rate", "learning_rate", float, "fine-tuning learning rate"),
             ("--pretrain-learning-rate", "pretrain_learning_rate", float, "pre-training learning rate"),
             ("--batch-size", "batch_size", _positive_int, "fine-tuning batch size")):
