@@ -95,33 +95,36 @@ void logistic_in_place(RowMatrix<T>& a) {
   a.array() = (T(1) + (-a.array()).exp()).inverse();
 }
 
-/// dest <- Bernoulli(s(a)), i.e. 1 where u < s(a), row by row while the row is in cache; `a` is
-/// overwritten. Entries of columns that are not free (free[j] == 0) keep their value; every entry
-/// draws its uniform anyway, so the draws of the free entries do not depend on the mask.
+/// dest <- Bernoulli(s(a + bias)), i.e. 1 where u < s(a + bias), row by row while the row is in
+/// cache (the bias is added here rather than in a pass of its own); `a` is overwritten.
+/// u < 1 / (1 + exp(-x)) is tested as u (1 + exp(-x)) < 1, which saves a division.
+/// Entries of columns that are not free (free[j] == 0) keep their value; every entry draws its
+/// uniform anyway, so the draws of the free entries do not depend on the mask.
 template <class T, class Dest>
-void sample_logistic(RowMatrix<T>& a, Eigen::Array<T, 1, Eigen::Dynamic>& u, Dest&& dest, RandomStream& rng,
+void sample_logistic(RowMatrix<T>& a, const Eigen::Array<T, 1, Eigen::Dynamic>& minus_bias,
+                     Eigen::Array<T, 1, Eigen::Dynamic>& u, Dest&& dest, RandomStream& rng,
                      const std::vector<char>* free_mask) {
   const Index n = a.cols();
   u.resize(n);
   for (Index i = 0; i < a.rows(); ++i) {
     fill_uniforms(rng, u.data(), n);
-    auto p = a.row(i).array();
-    p = (T(1) + (-p).exp()).inverse();
+    auto scaled = a.row(i).array();
+    scaled = u * (T(1) + (minus_bias - scaled).exp());
     if (free_mask == nullptr) {
-      dest.row(i) = (u < p).template cast<T>();
+      dest.row(i) = (scaled < T(1)).template cast<T>();
     } else {
       const char* free = free_mask->data();
       for (Index j = 0; j < n; ++j) {
-        if (free[j]) dest(i, j) = u(j) < p(j) ? T(1) : T(0);
+        if (free[j]) dest(i, j) = scaled(j) < T(1) ? T(1) : T(0);
       }
     }
   }
 }
 
-/// Total input of unit layer k for rows [begin, begin + m) of `state` (one matrix per layer).
+/// Input of unit layer k from its neighbours, without the bias, for rows [begin, begin + m) of
+/// `state` (one matrix per layer).
 template <class T, class State>
-void layer_input(const DbmParams<T>& params, const std::vector<Vector<T>>& bias, State& state, Index k,
-                 Index begin, Index m, RowMatrix<T>& a) {
+void layer_input(const DbmParams<T>& params, State& state, Index k, Index begin, Index m, RowMatrix<T>& a) {
   const Index L = params.n_rbms();
   if (k == 0) {
     a.noalias() = state[1].middleRows(begin, m) * params.weights[0].transpose();
@@ -129,7 +132,6 @@ void layer_input(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
     a.noalias() = state[k - 1].middleRows(begin, m) * params.weights[k - 1];
     if (k < L) a.noalias() += state[k + 1].middleRows(begin, m) * params.weights[k].transpose();
   }
-  a.rowwise() += bias[k].transpose();
 }
 
 /// `steps` sweeps on rows [begin, end) of the particles.
@@ -140,19 +142,23 @@ void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
   const Index L = params.n_rbms();
   const Index m = end - begin;
   std::vector<RowMatrix<T>> a(L + 1);
-  for (Index k = 0; k <= L; ++k) a[k].resize(m, params.units(k));
+  std::vector<Eigen::Array<T, 1, Eigen::Dynamic>> minus_bias(L + 1);
+  for (Index k = 0; k <= L; ++k) {
+    a[k].resize(m, params.units(k));
+    minus_bias[k] = -bias[k].transpose().array();
+  }
   Eigen::Array<T, 1, Eigen::Dynamic> u;
   auto sample = [&](Index k) {
-    sample_logistic(a[k], u, particles[k].middleRows(begin, m), rng, k == 0 ? free_mask : nullptr);
+    sample_logistic(a[k], minus_bias[k], u, particles[k].middleRows(begin, m), rng, k == 0 ? free_mask : nullptr);
   };
   for (int step = 0; step < steps; ++step) {
     if (sampler == Sampler::kAlternating) {
       for (Index parity : {Index(1), Index(0)}) {
-        for (Index k = parity; k <= L; k += 2) layer_input(params, bias, particles, k, begin, m, a[k]);
+        for (Index k = parity; k <= L; k += 2) layer_input(params, particles, k, begin, m, a[k]);
         for (Index k = parity; k <= L; k += 2) sample(k);
       }
     } else {
-      for (Index k = 0; k <= L; ++k) layer_input(params, bias, particles, k, begin, m, a[k]);
+      for (Index k = 0; k <= L; ++k) layer_input(params, particles, k, begin, m, a[k]);
       for (Index k = 0; k <= L; ++k) sample(k);
     }
   }
