@@ -202,16 +202,14 @@ def _run_variant(variant, index, seed, settings, progress, data):
     model = variant.build(settings.quick, rng)
     model.progress = progress
     training = np.hstack([genes, snps])  # the seed's layout for the DBM: genes, then SNPs
-    monitor = None
-    if variant.family == "dbm":
-        monitor = _TimedMonitor(_dbm_monitor(training, settings.quick, rng))
-        model.monitor = monitor
+    monitor = _TimedMonitor(_monitor(variant.family, training, data, settings.quick, rng))
+    model.monitor = monitor
     start = time.perf_counter()
     if variant.family == "cgan":
         model.fit(genes, snps)
     else:
         model.fit(training)
-    fit_seconds = time.perf_counter() - start - (monitor.seconds if monitor else 0.0)
+    fit_seconds = time.perf_counter() - start - monitor.seconds
 
     start = time.perf_counter()
     snp_columns = list(range(n_genes, n_genes + n_snps))
@@ -232,7 +230,7 @@ def _run_variant(variant, index, seed, settings, progress, data):
     numbers["fit_seconds"] = fit_seconds
     numbers["sample_seconds"] = sample_seconds
     artifacts = {"model": model, "genes": picture, "visible": visible,
-                 "monitor": monitor.monitor if monitor else None}
+                 "monitor": monitor.monitor}
     if variant.family == "dbm":
         start = time.perf_counter()
         reverse = model.sample_conditional(test_genes, list(range(n_genes)), steps=steps,
@@ -243,17 +241,29 @@ def _run_variant(variant, index, seed, settings, progress, data):
     return numbers, artifacts
 
 
-def _dbm_monitor(training, quick, rng):
-    """The DBM's training monitor: how far samples of the model are from the training data.
+def _monitor(family, training, data, quick, rng):
+    """The training monitor of one model.
 
-    Mean and correlation differences (Julia's ``monitorcordiff``) from 500 samples after 5 sweeps,
-    every 5th fine-tuning epoch: cheap next to the fit, and its time is not counted in it.
+    Both families: the worst cell of the conditional gene frequencies against the Bayes-optimal
+    ones on the test SNPs (4 samples per row), to show how the conditional distribution converges
+    (monitoring only; training never sees the test rows). DBMs also: the mean and correlation
+    differences between 500 model samples after 5 sweeps and the training data (Julia's
+    ``monitorcordiff``). Every 5th fine-tuning epoch of a DBM, every 100th epoch of a CGAN; its
+    time is not counted in the fit time.
     """
-    from .monitor import CorrelationDifference, MeanDifference, Monitor
+    from .monitor import ConditionalMarginalError, CorrelationDifference, MeanDifference, Monitor
 
-    evaluations = [MeanDifference(n_samples=500, burn_in=5, seed=rng),
-                   CorrelationDifference(n_samples=500, burn_in=5, seed=rng)]
-    return Monitor(evaluations, data={"training data": training}, every=1 if quick else 5)
+    n_snps, n_genes = data["snps"].shape[1], data["genes"].shape[1]
+    columns = list(range(n_genes, n_genes + n_snps)) if family == "dbm" else None
+    evaluations = [ConditionalMarginalError(data["test_snps"], data["truth_genes"], n_per_row=4,
+                                            condition_columns=columns, n_linked=n_snps, seed=rng)]
+    if family == "dbm":
+        evaluations += [MeanDifference(n_samples=500, burn_in=5, seed=rng),
+                        CorrelationDifference(n_samples=500, burn_in=5, seed=rng)]
+        every = 1 if quick else 5
+    else:
+        every = 10 if quick else 100
+    return Monitor(evaluations, data={"training data": training}, every=every)
 
 
 class _TimedMonitor:
@@ -400,20 +410,22 @@ def _write_figures(out, variants, artifacts):
             matrix(f"{variant.key}-genes.png", model_artifacts["genes"], f"{variant.label}: genes",
                    f"{variant.label}: genes generated for the test SNPs (one per row, rounded, as the "
                    "seed does).")
-            ax = model.plot_history()
-            ax.set_title(f"{variant.label}: loss monitor")
-            _save(ax.figure, out / f"{variant.key}-monitor.png")
-            figures[f"{variant.key}-monitor.png"] = f"{variant.label}: the loss monitor per epoch."
+            _monitor_figure(model_artifacts["monitor"], variant.label, out / f"{variant.key}-monitor.png",
+                            history=model)
+            figures[f"{variant.key}-monitor.png"] = (
+                f"{variant.label}: the seed's loss monitor per epoch, and the worst cell of the "
+                "conditional gene frequencies (4 samples per test row) every 100 epochs.")
         else:
             matrix(f"{variant.key}-visible.png", model_artifacts["visible"],
                    f"{variant.label}: visible layer",
                    f"{variant.label}: the visible layer after 50 Gibbs steps with the SNP columns (the "
                    "last 10) clamped to the test SNPs, as the seed does.")
-            _dbm_monitor_figure(model_artifacts["monitor"], variant.label, out / f"{variant.key}-monitor.png")
+            _monitor_figure(model_artifacts["monitor"], variant.label, out / f"{variant.key}-monitor.png")
             figures[f"{variant.key}-monitor.png"] = (
-                f"{variant.label}: distance between 500 model samples and the training data during "
-                "fine-tuning: norm of the difference of the column means and of the correlation "
-                "matrices (BoltzmannMachines.jl's monitorcordiff).")
+                f"{variant.label}: every 5 fine-tuning epochs, the worst cell of the conditional gene "
+                "frequencies (4 samples per test row) and the distance between 500 model samples "
+                "and the training data: norm of the difference of the column means and of the "
+                "correlation matrices (BoltzmannMachines.jl's monitorcordiff).")
     matrix("truth-snps.png", artifacts["truth_snps"], "Bayes-optimal P(SNP | genes)",
            "The reverse direction: the Bayes-optimal probability of each test SNP given the test genes.")
     for variant in variants:
@@ -435,13 +447,21 @@ def _write_figures(out, variants, artifacts):
     return figures
 
 
-def _dbm_monitor_figure(monitor, label, path):
+def _monitor_figure(monitor, label, path, history=None):
+    """One panel per monitored metric (the worst cell and, for DBMs, Julia's sample distances),
+    after the CGAN's loss monitor when ``history`` is given."""
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(monitor.metrics), figsize=(4.2 * len(monitor.metrics), 3.2))
-    for ax, metric in zip(np.atleast_1d(axes), monitor.metrics):
+    metrics = ["worst_cell"] + [m for m in ("mean_difference", "correlation_difference") if m in monitor.metrics]
+    n_panels = len(metrics) + (history is not None)
+    figure, axes = plt.subplots(1, n_panels, figsize=(4.2 * n_panels, 3.2))
+    axes = list(np.atleast_1d(axes))
+    if history is not None:
+        history.plot_history(ax=axes.pop(0))
+    for ax, metric in zip(axes, metrics):
         monitor.plot(metric, ax=ax)
-    figure.suptitle(f"{label}: fine-tuning monitor", fontsize=10)
+    figure.suptitle(f"{label}: training monitor", fontsize=10)
+    figure.tight_layout()
     return _save(figure, path)
 
 
@@ -704,13 +724,18 @@ def run_compare(out="condgen-results", settings=None, variants=None, progress=No
         "models": models,
         "runs": runs,
         "summary": _summarise(runs),
+        # the training monitors of the first repeat (the curves of the monitor figures)
+        "monitors": {key: [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                            for k, v in record.items()}  # strict JSON has no NaN
+                           for record in model["monitor"].to_records()]
+                     for key, model in first_artifacts["models"].items()},
         "total_seconds": 0.0,
     }
     log("writing figures")
     figures = _write_figures(out, variants, first_artifacts)
     metrics["files"] = ["metrics.json", "report.html", *figures]
     metrics["total_seconds"] = time.perf_counter() - started
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1, allow_nan=False) + "\n")
     images = {name: (out / name).read_bytes() for name in figures}
     (out / "report.html").write_text(render_report(metrics, figures, images), encoding="utf-8")
     return metrics
