@@ -11,6 +11,7 @@ from condgen.metrics import (
     bayes_conditional_log_likelihood,
     bayes_conditional_snps,
     conditional_marginal_error,
+    expected_marginal_error,
     experiment_groups,
     log_odds_ratio_rmse,
     membership_precision,
@@ -255,3 +256,20 @@ def test_membership_precision_hand_computed():
     assert math.isnan(membership_precision(np.array([[1, 1, 1, 0.0]]), holdout[:1], holdout[:1], 0))
     with pytest.raises(ValueError, match="threshold"):
         membership_precision(synthetic, train, holdout, -1)
+
+
+def test_expected_marginal_error_of_a_perfect_sampler():
+    truth = np.array([[0.0, 0.3, 1.0], [0.5, 0.15, 0.7]])
+    # one sample: E|x - t| = 2 t (1 - t)
+    assert expected_marginal_error(truth, 1) == pytest.approx(np.mean(2 * truth * (1 - truth)), rel=1e-14)
+    # two samples, t = 0.5: |f - t| is 0.5 with probability 1/2 and 0 otherwise
+    assert expected_marginal_error([[0.5]], 2) == pytest.approx(0.25, rel=1e-14)
+    # against 400 replications of conditional_marginal_error with exact draws: within 4 standard
+    # errors (sd / sqrt(400)) of the replications' mean
+    rng = np.random.default_rng(5)
+    truth = rng.random((60, 100))
+    maes = [conditional_marginal_error((rng.random((60, 7, 100)) < truth[:, None, :]).astype(float), truth).mae
+            for _ in range(400)]
+    assert np.mean(maes) == pytest.approx(expected_marginal_error(truth, 7), abs=4 * np.std(maes) / 20)
+    with pytest.raises(ValueError, match="probabilities"):
+        expected_marginal_error([[1.5]], 3)
