@@ -286,6 +286,7 @@ def _run_once(settings, variants, seed, progress, jobs):
     from .metrics import (
         bayes_conditional_genes,
         bayes_conditional_snps,
+        expected_marginal_error,
         log_odds_ratio_rmse,
     )
 
@@ -299,11 +300,19 @@ def _run_once(settings, variants, seed, progress, jobs):
 
     observed, truth_cells = _quality(test_genes, data["truth_genes"], n_linked=n_snps)
     observed["reverse"], truth_reverse_cells = _quality(test_snps, data["truth_snps"], blocks=_SNP_BLOCKS)
-    bayes_sample = _sample_bayes_genes(test_snps, data["truth_genes"], _NOISE, _ACTIVATION_PROB, n_snps,
-                                       np.random.default_rng([seed, len(variants)]))
+    # a perfect sampler of the true conditional distribution: the floors of the models' numbers
+    rng = np.random.default_rng([seed, len(variants)])
+    per_row = _samples_per_row(settings)
+    bayes_sample = _sample_bayes_genes(test_snps, data["truth_genes"], _NOISE, _ACTIVATION_PROB, n_snps, rng)
+    bayes_many = _sample_bayes_genes(np.repeat(test_snps, per_row, axis=0),
+                                     np.repeat(data["truth_genes"], per_row, axis=0), _NOISE,
+                                     _ACTIVATION_PROB, n_snps, rng)
     result = {
         "seed": seed,
         "truth": {"cells": truth_cells, "reverse_cells": truth_reverse_cells,
+                  "worst_cell_error": _quality(bayes_many, data["truth_genes"], n_linked=n_snps)[0][
+                      "worst_cell_error"],
+                  "mean_abs_error": expected_marginal_error(data["truth_genes"], per_row),
                   "log_odds_ratio_rmse": log_odds_ratio_rmse(np.hstack([bayes_sample, test_snps]),
                                                              data["reference"])},
         "test_data": observed,
@@ -589,8 +598,11 @@ def render_report(metrics, figures, image_data) -> str:
                  "mean absolute error of the per-row, per-gene frequencies against the Bayes-optimal "
                  "probabilities. B linked: mean frequency of genes 1-10 in group B. LOR RMSE: root "
                  "mean squared difference of all pairwise log odds ratios (genes and SNPs, one sample "
-                 "per row) from the test data's; the truth's row samples genes from the Bayes-optimal "
-                 "conditional distribution, the floor for 200 rows. The observed test data have one "
+                 "per row) from the test data's. The truth's row is a perfect sampler of the Bayes-optimal "
+                 "conditional distribution, the floor of every number: its worst cell from the same "
+                 "number of samples per row, its mean abs err the exact expectation "
+                 "(condgen.metrics.expected_marginal_error), its LOR RMSE from one sample per test "
+                 "row. The observed test data have one "
                  "row per condition: their worst cell is the noise of a finite sample, and their mean "
                  "abs err, of single 0/1 values, is not comparable with the models' frequencies. fit s "
                  "and sample s: seconds of training (without the monitor) and of conditional "
