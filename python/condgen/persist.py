@@ -229,14 +229,15 @@ def save(model, path, columns=None) -> Path:
                    for key, value in arrays.items()},
         "sha256": _digest(arrays),
     }
-    if _METADATA in arrays:
-        raise ValueError(f"array name {_METADATA!r} is reserved")
     encoded = np.frombuffer(json.dumps(metadata, indent=1).encode(), dtype=np.uint8)
     path = Path(os.fspath(path))
     temporary = path.with_name(path.name + ".partial")
-    with open(temporary, "wb") as handle:  # never leave a half-written model under the real name
-        np.savez_compressed(handle, **{_METADATA: encoded}, **arrays)
-    os.replace(temporary, path)
+    try:  # write beside the target and rename: never a half-written model under the real name
+        with open(temporary, "wb") as handle:
+            np.savez_compressed(handle, **{_METADATA: encoded}, **arrays)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
 
 
