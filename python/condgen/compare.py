@@ -277,6 +277,10 @@ class _TimedMonitor:
         self.monitor(model, epoch)
         self.seconds += time.perf_counter() - start
 
+    def latest(self):
+        """The monitor's latest values, which the models' progress bars show."""
+        return self.monitor.latest()
+
 
 def _run_once(settings, variants, seed, progress, jobs):
     """One repeat: simulate, then train and measure every variant (``jobs`` at a time)."""
