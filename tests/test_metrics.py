@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-
 from condgen import simulate_snp_gep
 from condgen.metrics import (
     bayes_conditional_genes,
@@ -63,7 +62,8 @@ def test_bayes_genes_all_zero_and_all_one_rows(large):
     prob = bayes_conditional_genes(np.array([[0.0] * 10, [1.0] * 10]))
     np.testing.assert_allclose(prob[0, :10], expected_zero, rtol=1e-12)
     np.testing.assert_allclose(prob[1, :10], expected_one, rtol=1e-12)
-    assert round(expected_zero, 3) == 0.240 and round(expected_one, 3) == 0.700
+    assert round(expected_zero, 3) == 0.240
+    assert round(expected_one, 3) == 0.700
     # and against the large simulation (its priors differ from the defaults: pass them)
     snps, genes = large
     prob = bayes_conditional_genes(np.array([[0.0] * 10, [1.0] * 10]), **PARAMS)
@@ -171,7 +171,8 @@ def test_marginal_error_hand_computed():
     assert cell.frequency_se == pytest.approx(math.sqrt(0.125 / 2) / 2)
     # linked cell of "first": freqs 0.5, 1 vs 0.5, 0.4 -> bias 0.3, the largest |bias|
     assert result.cells[("first", "linked")].bias == pytest.approx(0.3)
-    assert result.worst_cell.group == "first" and result.worst_cell.block == "linked"
+    assert result.worst_cell.group == "first"
+    assert result.worst_cell.block == "linked"
     assert result.worst_cell.error == pytest.approx(0.3)
     # the 2-D layout (samples of row i consecutive) gives the same numbers
     flat = conditional_marginal_error(samples.reshape(8, 3), truth, groups=groups, n_linked=1)
@@ -214,7 +215,8 @@ def test_marginal_error_standard_errors_match_replications():
 def test_marginal_error_one_sample_per_row_has_nan_se_and_errors():
     truth = np.full((4, 12), 0.3)
     result = conditional_marginal_error(np.zeros((4, 12)), truth)
-    assert math.isnan(result.mae_se) and result.mae == pytest.approx(0.3)
+    assert math.isnan(result.mae_se)
+    assert result.mae == pytest.approx(0.3)
     assert list(result.cells) == [(g, b) for g in "ABC" for b in ("linked", "noise")]
     with pytest.raises(ValueError, match="multiple"):
         conditional_marginal_error(np.zeros((6, 12)), truth)

@@ -19,7 +19,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_matrix, check_binary, check_int, check_probability, check_real
+from ._validation import (
+    as_matrix,
+    check_binary,
+    check_int,
+    check_probability,
+    check_real,
+)
 
 __all__ = [
     "CellError",
