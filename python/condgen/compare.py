@@ -84,6 +84,9 @@ class ModelVariant:
         ``build(quick, seed)`` returns the unfitted model.
     description : str
         One sentence for the report.
+    cost : float
+        Rough CPU seconds of training and sampling; when models train concurrently the costliest
+        start first, so that the cores finish together.
     """
 
     key: str
@@ -91,6 +94,7 @@ class ModelVariant:
     family: str
     build: Callable = field(repr=False)
     description: str = ""
+    cost: float = 1.0
 
 
 def _cgan_seed(quick, seed):
@@ -126,17 +130,18 @@ def default_variants():
     return [
         ModelVariant("cgan-seed", "CGAN (seed recipe)", "cgan", _cgan_seed,
                      "The seed's fitcgan: 2500 epochs, batch 32, Adam 0.001, 10 noise variables, "
-                     "instance noise sd 2 on every discriminator input."),
+                     "instance noise sd 2 on every discriminator input.", cost=1.8),
         ModelVariant("cgan-condgen", "CGAN (condgen defaults)", "cgan", _cgan_default,
                      "condgen's CGAN defaults with the seed's epochs, batch and Adam settings: "
-                     "instance noise on the gene columns only, EMA generator, 30 noise variables."),
+                     "instance noise on the gene columns only, EMA generator, 30 noise variables.",
+                     cost=2.3),
         ModelVariant("dbm-bmjl", "DBM (BoltzmannMachines.jl)", "dbm", _dbm_bmjl,
                      "The seed's fitdbm: [30, 10, 2], pre-training 300 epochs at 0.002, fine-tuning "
-                     "100 epochs at 0.003, full batch, synchronous sampler, no centering."),
+                     "100 epochs at 0.003, full batch, synchronous sampler, no centering.", cost=0.9),
         ModelVariant("dbm-condgen", "DBM (condgen defaults)", "dbm", _dbm_default,
                      "condgen's DBM defaults with the seed's layers and epochs: centered "
                      "pre-training, alternating sampler, 10 minibatch updates per fine-tuning epoch "
-                     "from learning rate 0.03."),
+                     "from learning rate 0.03.", cost=1.2),
     ]
 
 
@@ -332,9 +337,10 @@ def _run_once(settings, variants, seed, progress, jobs):
         set_num_threads(1)
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_run_variant, variant, index, seed, settings, progress, data)
-                       for index, variant in enumerate(variants)]
-            outcomes = [future.result() for future in futures]
+            order = sorted(range(len(variants)), key=lambda index: -variants[index].cost)
+            futures = {index: pool.submit(_run_variant, variants[index], index, seed, settings, progress,
+                                          data) for index in order}
+            outcomes = [futures[index].result() for index in range(len(variants))]
     finally:
         set_num_threads(threads)
     for variant, (numbers, model_artifacts) in zip(variants, outcomes):
