@@ -187,3 +187,16 @@ def test_settings_are_checked():
         compare.CompareSettings(repeats=0)
     with pytest.raises(ValueError, match="n_train must be at least 8"):
         compare.CompareSettings(n_train=3)
+
+
+def test_models_train_as_a_plain_fit_with_the_runs_seed():
+    """The monitor and the sampling never touch the training stream: `DBM(..., seed=s).fit(x)`
+    reproduces the compared model."""
+    variant = next(v for v in compare.default_variants() if v.key == "dbm-condgen")
+    _, artifacts = compare._run_once(compare.CompareSettings(quick=True, seed=4), [variant], 4,
+                                     progress=False, jobs=1)
+    snps, genes, _, _ = compare._simulate(4, 300)
+    plain = variant.build(True, 4).fit(np.hstack([genes, snps]))
+    trained = artifacts["models"][variant.key]["model"]
+    for a, b in zip(plain.layers_, trained.layers_):
+        np.testing.assert_array_equal(a.weights_, b.weights_)
