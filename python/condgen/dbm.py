@@ -225,6 +225,16 @@ class DBM:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
         return f"DBM({', '.join(changed)})"
 
+    def save(self, path, columns=None):
+        """Save the fitted model to one ``.npz`` file; :func:`condgen.load` reads it back.
+
+        ``columns``: optional column names (the visible columns), kept in the file's metadata.
+        See :func:`condgen.persist.save`.
+        """
+        from .persist import save
+
+        return save(self, path, columns=columns)
+
     # ------------------------------------------------------------------------------------------
     # construction
 
