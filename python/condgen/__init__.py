@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from . import data
 from . import likelihood, metrics, monitor, plot
-from .cgan import CGAN
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
+from .cgan import CGAN
 from .dbm import DBM, TrainLayer
 from .monitor import Monitor, monitored_fit
+from .persist import load
 from .rbm import BernoulliRBM
 from .multimodal import MultimodalDBM, PartitionedRBM, join_dbms, join_rbms
 from .rbm_types import (BernoulliGaussianRBM, Binomial2BernoulliRBM, GaussianBernoulliRBM, GaussianBernoulliRBM2,
@@ -19,9 +20,9 @@ from .rbm_types import (BernoulliGaussianRBM, Binomial2BernoulliRBM, GaussianBer
 from .simulate import simulate_snp_gep
 
 __all__ = [
+    "BernoulliRBM",
     "CGAN",
     "DBM",
-    "BernoulliRBM",
     "BernoulliGaussianRBM",
     "Binomial2BernoulliRBM",
     "GaussianBernoulliRBM",
@@ -29,12 +30,14 @@ __all__ = [
     "MultimodalDBM",
     "PartitionedRBM",
     "Softmax0BernoulliRBM",
+    "TrainLayer",
     "__version__",
     "data",
     "get_num_threads",
     "join_dbms",
     "join_rbms",
     "likelihood",
+    "load",
     "metrics",
     "monitor",
     "Monitor",
@@ -42,7 +45,6 @@ __all__ = [
     "plot",
     "set_num_threads",
     "simulate_snp_gep",
-    "TrainLayer",
 ]
 
 
