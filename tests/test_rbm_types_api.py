@@ -241,3 +241,15 @@ def test_binary_likelihood_functions_refuse_other_unit_types(datasets):
     model = Binomial2BernoulliRBM(n_hidden=2, epochs=0, seed=0).fit(datasets["binomial2"])
     with pytest.raises(ValueError, match="Binomial2BernoulliRBM: these functions handle binary RBMs"):
         condgen.likelihood.log_partition(model)
+
+
+@pytest.mark.parametrize(("kind", "cls", "extra"), CASES)
+def test_save_and_load_round_trip(datasets, tmp_path, kind, cls, extra):
+    X = datasets[kind][:50]
+    model = cls(n_hidden=3, epochs=1, seed=1, **extra).fit(X)
+    path = condgen.persist.save(model, tmp_path / "model.npz")
+    loaded = condgen.load(path)
+    assert type(loaded) is cls
+    assert loaded.get_params().keys() == model.get_params().keys()
+    np.testing.assert_array_equal(loaded.free_energy(X), model.free_energy(X))
+    np.testing.assert_array_equal(loaded.sample(5, burn_in=2, seed=3), model.sample(5, burn_in=2, seed=3))

@@ -168,7 +168,9 @@ def _check_fitted(model):
                 raise ValueError("the layers' sizes do not chain")
 
 
-_CLASSES = {"BernoulliRBM": "condgen.rbm", "DBM": "condgen.dbm", "CGAN": "condgen.cgan"}
+_CLASSES = {"BernoulliRBM": "condgen.rbm", "DBM": "condgen.dbm", "CGAN": "condgen.cgan",
+            **dict.fromkeys(["Binomial2BernoulliRBM", "GaussianBernoulliRBM", "GaussianBernoulliRBM2",
+                             "BernoulliGaussianRBM", "Softmax0BernoulliRBM"], "condgen.rbm_types")}
 
 
 def _model_class(name):
