@@ -247,7 +247,7 @@ def test_binary_likelihood_functions_refuse_other_unit_types(datasets):
 def test_save_and_load_round_trip(datasets, tmp_path, kind, cls, extra):
     X = datasets[kind][:50]
     model = cls(n_hidden=3, epochs=1, seed=1, **extra).fit(X)
-    path = condgen.persist.save(model, tmp_path / "model.npz")
+    path = model.save(tmp_path / "model.npz")
     loaded = condgen.load(path)
     assert type(loaded) is cls
     assert loaded.get_params().keys() == model.get_params().keys()
