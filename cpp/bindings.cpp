@@ -7,9 +7,14 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+<<<<<<< HEAD
 #include "condgen/cgan.hpp"
+=======
+#include "condgen/dbm.hpp"
+>>>>>>> dbm
 #include "condgen/parallel.hpp"
 #include "condgen/random_fill.hpp"
+#include "condgen/rbm.hpp"
 #include "condgen/rng.hpp"
 
 namespace py = pybind11;
@@ -47,6 +52,7 @@ void bind_common(py::module_& m) {
       py::arg("seed"), py::arg("n"), "n standard normals from the chunked streams of seed.");
 }
 
+<<<<<<< HEAD
 // ---- CGAN ---------------------------------------------------------------------------------------
 template <class T>
 using NetworkArrays = std::pair<std::vector<condgen::RowMatrix<T>>, std::vector<condgen::Vector<T>>>;
@@ -140,6 +146,273 @@ void bind_cgan(py::module_& m) {
   bind_cgan_precision<double>(m, "CganTrainerF64", "cgan_generate_f64");
 }
 // ---- end CGAN -----------------------------------------------------------------------------------
+=======
+// ---- DBM (condgen.dbm) ----------------------------------------------------------------------
+// Model parameters and particles arrive as lists of C-contiguous numpy arrays of one dtype
+// (float32 or float64, chosen by the first weight matrix); condgen.dbm prepares them.
+
+template <class T>
+condgen::MatrixMap<T> dbm_matrix(py::handle obj, const std::string& name, bool write) {
+  if (!py::isinstance<py::array_t<T>>(obj)) {
+    throw py::type_error(name + " must be a numpy array of the model's dtype");
+  }
+  auto array = py::reinterpret_borrow<py::array>(obj);
+  if (array.ndim() != 2 || !(array.flags() & py::array::c_style)) {
+    throw py::value_error(name + " must be a C-contiguous 2-D array");
+  }
+  if (write && !array.writeable()) throw py::value_error(name + " must be writeable");
+  // Read-only inputs are only read by the kernels (`write` is false for them).
+  return condgen::MatrixMap<T>(const_cast<T*>(static_cast<const T*>(array.data())), array.shape(0),
+                               array.shape(1));
+}
+
+template <class T>
+condgen::VectorMap<T> dbm_vector(py::handle obj, const std::string& name, bool write) {
+  if (!py::isinstance<py::array_t<T>>(obj)) {
+    throw py::type_error(name + " must be a numpy array of the model's dtype");
+  }
+  auto array = py::reinterpret_borrow<py::array>(obj);
+  if (array.ndim() != 1 || !(array.flags() & py::array::c_style)) {
+    throw py::value_error(name + " must be a contiguous 1-D array");
+  }
+  if (write && !array.writeable()) throw py::value_error(name + " must be writeable");
+  return condgen::VectorMap<T>(const_cast<T*>(static_cast<const T*>(array.data())), array.shape(0));
+}
+
+template <class T>
+std::vector<condgen::MatrixMap<T>> dbm_matrices(const py::list& list, const char* name, bool write) {
+  std::vector<condgen::MatrixMap<T>> maps;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    maps.push_back(dbm_matrix<T>(list[i], std::string(name) + "[" + std::to_string(i) + "]", write));
+  }
+  return maps;
+}
+
+template <class T>
+condgen::DbmParams<T> dbm_params(const py::list& weights, const py::list& visible_bias,
+                                 const py::list& hidden_bias, bool write) {
+  condgen::DbmParams<T> params;
+  params.weights = dbm_matrices<T>(weights, "weights", write);
+  for (std::size_t i = 0; i < visible_bias.size(); ++i) {
+    params.visible_bias.push_back(dbm_vector<T>(visible_bias[i], "visible_bias", write));
+  }
+  for (std::size_t i = 0; i < hidden_bias.size(); ++i) {
+    params.hidden_bias.push_back(dbm_vector<T>(hidden_bias[i], "hidden_bias", write));
+  }
+  params.check();
+  return params;
+}
+
+/// Calls f.template operator()<T>() with T the dtype of the first weight matrix.
+template <class F>
+auto dbm_dispatch(const py::list& weights, F&& f) {
+  if (weights.empty()) throw py::value_error("a DBM needs at least one weight matrix");
+  if (py::isinstance<py::array_t<float>>(weights[0])) return f(float{});
+  if (py::isinstance<py::array_t<double>>(weights[0])) return f(double{});
+  throw py::type_error("DBM weights must be float32 or float64 numpy arrays");
+}
+
+condgen::Sampler dbm_sampler(int sampler) {
+  if (sampler != 0 && sampler != 1) throw py::value_error("sampler must be 0 (alternating) or 1 (synchronous)");
+  return static_cast<condgen::Sampler>(sampler);
+}
+
+void bind_dbm(py::module_& m) {
+  m.def(
+      "dbm_gibbs",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const py::list& particles, int steps, int sampler, const std::vector<Index>& clamped,
+         std::uint64_t seed) {
+        dbm_dispatch(weights, [&](auto zero) {
+          using T = decltype(zero);
+          const auto params = dbm_params<T>(weights, visible_bias, hidden_bias, false);
+          auto states = dbm_matrices<T>(particles, "particles", true);
+          py::gil_scoped_release release;
+          condgen::dbm_gibbs(params, states, steps, dbm_sampler(sampler), clamped, seed);
+        });
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("particles"),
+      py::arg("steps"), py::arg("sampler"), py::arg("clamped"), py::arg("seed"),
+      "Gibbs sweeps on DBM particles in place (clamped visible columns keep their values).");
+  m.def(
+      "dbm_mean_field",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias, py::array X,
+         double tol, int max_iter) {
+        return dbm_dispatch(weights, [&](auto zero) {
+          using T = decltype(zero);
+          const auto params = dbm_params<T>(weights, visible_bias, hidden_bias, false);
+          const auto input = dbm_matrix<T>(X, "X", false);
+          py::list out;
+          std::vector<condgen::MatrixMap<T>> mu;
+          for (Index k = 1; k <= params.n_rbms(); ++k) {
+            py::array_t<T> layer({input.rows(), params.units(k)});
+            mu.emplace_back(layer.mutable_data(), input.rows(), params.units(k));
+            out.append(layer);
+          }
+          int iterations;
+          {
+            py::gil_scoped_release release;
+            iterations = condgen::dbm_mean_field<T>(params, input, mu, static_cast<T>(tol), max_iter);
+          }
+          return py::make_tuple(out, iterations);
+        });
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("X").noconvert(),
+      py::arg("tol"), py::arg("max_iter"),
+      "Mean-field activations of the hidden layers and the largest number of iterations used.");
+  m.def(
+      "dbm_fine_tune_epoch",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const py::list& particles, py::array X, Index batch_size, double learning_rate, int gibbs_steps,
+         int sampler, double mean_field_tol, int mean_field_max_iter, std::uint64_t seed) {
+        return dbm_dispatch(weights, [&](auto zero) {
+          using T = decltype(zero);
+          auto params = dbm_params<T>(weights, visible_bias, hidden_bias, true);
+          auto states = dbm_matrices<T>(particles, "particles", true);
+          const auto input = dbm_matrix<T>(X, "X", false);
+          const condgen::FineTuneSettings<T> settings{batch_size,          static_cast<T>(learning_rate),
+                                                      gibbs_steps,         dbm_sampler(sampler),
+                                                      static_cast<T>(mean_field_tol), mean_field_max_iter};
+          py::gil_scoped_release release;
+          return condgen::dbm_fine_tune_epoch<T>(params, states, input, settings, seed);
+        });
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("particles"),
+      py::arg("X").noconvert(), py::arg("batch_size"), py::arg("learning_rate"), py::arg("gibbs_steps"),
+      py::arg("sampler"), py::arg("mean_field_tol"), py::arg("mean_field_max_iter"), py::arg("seed"),
+      "One DBM fine-tuning epoch, parameters and particles updated in place; returns the largest "
+      "number of mean-field iterations.");
+  m.def(
+      "dbm_exact_log_partition",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias) {
+        const auto params = dbm_params<double>(weights, visible_bias, hidden_bias, false);
+        py::gil_scoped_release release;
+        return condgen::dbm_exact_log_partition(params);
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"),
+      "Exact log partition function of a small float64 DBM.");
+  m.def(
+      "dbm_exact_log_unnormalized",
+      [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias, py::array X) {
+        const auto params = dbm_params<double>(weights, visible_bias, hidden_bias, false);
+        const auto input = dbm_matrix<double>(X, "X", false);
+        condgen::Vector<double> out(input.rows());
+        {
+          py::gil_scoped_release release;
+          condgen::dbm_exact_log_unnormalized(params, input, out);
+        }
+        return out;
+      },
+      py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("X").noconvert(),
+      "Exact unnormalised log-probability of each row of X under a small float64 DBM.");
+}
+// ---- end DBM ---------------------------------------------------------------------------------
+
+// --- RBM kernels (condgen/rbm.hpp): one overload per dtype; noconvert makes pybind11 pick the
+// overload of the array's dtype instead of silently copying.
+template <class T>
+void bind_rbm_dtype(py::module_& m) {
+  using Mat = condgen::RowMatrix<T>;
+  using Vec = condgen::Vector<T>;
+  using In = Eigen::Ref<const Mat>;
+  using InVec = Eigen::Ref<const Vec>;
+  using Out = Eigen::Ref<Mat>;
+  using OutVec = Eigen::Ref<Vec>;
+  m.def(
+      "rbm_hidden_probs",
+      [](In W, InVec c, In V, T factor) {
+        Mat H(V.rows(), W.cols());
+        py::gil_scoped_release release;
+        condgen::rbm_hidden_probs<T>(W, c, V, factor, H);
+        return H;
+      },
+      py::arg("W").noconvert(), py::arg("c").noconvert(), py::arg("V").noconvert(), py::arg("factor"),
+      "sigmoid(factor * (V W + c)).");
+  m.def(
+      "rbm_visible_probs",
+      [](In W, InVec b, In H, T factor) {
+        Mat V(H.rows(), W.rows());
+        py::gil_scoped_release release;
+        condgen::rbm_visible_probs<T>(W, b, H, factor, V);
+        return V;
+      },
+      py::arg("W").noconvert(), py::arg("b").noconvert(), py::arg("H").noconvert(), py::arg("factor"),
+      "sigmoid(factor * (H W^T + b)).");
+  m.def(
+      "rbm_sample_hidden",
+      [](In W, InVec c, In V, T factor, std::uint64_t seed) {
+        Mat H(V.rows(), W.cols());
+        py::gil_scoped_release release;
+        condgen::rbm_sample_hidden<T>(W, c, V, factor, seed, H);
+        return H;
+      },
+      py::arg("W").noconvert(), py::arg("c").noconvert(), py::arg("V").noconvert(), py::arg("factor"),
+      py::arg("seed"), "Bernoulli draws of the hidden units given V.");
+  m.def(
+      "rbm_sample_visible",
+      [](In W, InVec b, In H, T factor, std::uint64_t seed) {
+        Mat V(H.rows(), W.rows());
+        py::gil_scoped_release release;
+        condgen::rbm_sample_visible<T>(W, b, H, factor, seed, V);
+        return V;
+      },
+      py::arg("W").noconvert(), py::arg("b").noconvert(), py::arg("H").noconvert(), py::arg("factor"),
+      py::arg("seed"), "Bernoulli draws of the visible units given H.");
+  m.def(
+      "rbm_free_energy",
+      [](In W, InVec b, InVec c, In V) {
+        Vec out(V.rows());
+        py::gil_scoped_release release;
+        condgen::rbm_free_energy<T>(W, b, c, V, out);
+        return out;
+      },
+      py::arg("W").noconvert(), py::arg("b").noconvert(), py::arg("c").noconvert(), py::arg("V").noconvert(),
+      "Free energy of every row of V.");
+  m.def("rbm_gibbs", &condgen::rbm_gibbs<T>, py::arg("W").noconvert(), py::arg("b").noconvert(),
+        py::arg("c").noconvert(), py::arg("V").noconvert(), py::arg("H").noconvert(), py::arg("steps"),
+        py::arg("up_factor"), py::arg("down_factor"), py::arg("seed"), ReleaseGil(),
+        "Alternating Gibbs steps on the particles (V, H) in place.");
+  m.def(
+      "rbm_train_epoch",
+      [](Out W, OutVec b, OutVec c, In X, Out chain, InVec visible_offset, OutVec hidden_offset, Index batch_size,
+         int cd_steps, const std::string& pcd, T learning_rate, T up_factor, T down_factor, bool centering,
+         T offset_rate, std::uint64_t seed) {
+        condgen::RbmTrainOptions<T> options;
+        if (pcd == "none") {
+          options.pcd = condgen::PcdMode::kNone;
+        } else if (pcd == "mean_field") {
+          options.pcd = condgen::PcdMode::kMeanField;
+        } else if (pcd == "tieleman") {
+          options.pcd = condgen::PcdMode::kTieleman;
+        } else {
+          throw std::invalid_argument("pcd must be 'none', 'mean_field' or 'tieleman', got '" + pcd + "'");
+        }
+        options.batch_size = batch_size;
+        options.cd_steps = cd_steps;
+        options.learning_rate = learning_rate;
+        options.up_factor = up_factor;
+        options.down_factor = down_factor;
+        options.centering = centering;
+        options.offset_rate = offset_rate;
+        options.seed = seed;
+        py::gil_scoped_release release;
+        condgen::rbm_train_epoch<T>(W, b, c, X, chain, visible_offset, hidden_offset, options);
+      },
+      py::arg("W").noconvert(), py::arg("b").noconvert(), py::arg("c").noconvert(), py::arg("X").noconvert(),
+      py::arg("chain").noconvert(), py::arg("visible_offset").noconvert(), py::arg("hidden_offset").noconvert(),
+      py::arg("batch_size"), py::arg("cd_steps"), py::arg("pcd"), py::arg("learning_rate"), py::arg("up_factor"),
+      py::arg("down_factor"), py::arg("centering"), py::arg("offset_rate"), py::arg("seed"),
+      "One epoch of CD/PCD training, parameters and chain updated in place.");
+}
+
+void bind_rbm(py::module_& m) {
+  bind_rbm_dtype<double>(m);
+  bind_rbm_dtype<float>(m);
+  m.def("rbm_exact_log_partition", &condgen::rbm_exact_log_partition, py::arg("W").noconvert(),
+        py::arg("b").noconvert(), py::arg("c").noconvert(), ReleaseGil(),
+        "log Z by enumerating the smaller layer (float64).");
+}
+>>>>>>> dbm
 
 }  // namespace
 
@@ -147,5 +420,10 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   m.doc() = "condgen's compiled core (private; use the condgen package)";
   m.attr("__version__") = CONDGEN_VERSION;
   bind_common(m);
+<<<<<<< HEAD
   bind_cgan(m);
+=======
+  bind_rbm(m);
+  bind_dbm(m);
+>>>>>>> dbm
 }

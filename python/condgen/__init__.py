@@ -9,10 +9,14 @@ from . import metrics, monitor, plot
 from .cgan import CGAN
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
+from .dbm import DBM, TrainLayer
+from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
 __all__ = [
     "CGAN",
+    "DBM",
+    "BernoulliRBM",
     "__version__",
     "get_num_threads",
     "metrics",
@@ -20,6 +24,7 @@ __all__ = [
     "plot",
     "set_num_threads",
     "simulate_snp_gep",
+    "TrainLayer",
 ]
 
 

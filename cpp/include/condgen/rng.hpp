@@ -27,6 +27,7 @@ enum StreamId : std::uint64_t {
   kStreamRbmEpoch = 16,   // RBM training: shuffling and sampling during one epoch
   kStreamRbmSample = 17,  // RBM conditional sampling / Gibbs chains
   kStreamDbm = 32,        // DBM fine-tuning, Gibbs sampling
+  kStreamDbmShuffle = 33, // DBM fine-tuning: minibatch order
   kStreamAis = 48,        // AIS particles
   kStreamCgan = 64,       // CGAN noise
   kStreamCganGenerate = 65,  // CGAN generation
