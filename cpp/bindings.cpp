@@ -7,11 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-<<<<<<< HEAD
 #include "condgen/cgan.hpp"
-=======
 #include "condgen/dbm.hpp"
->>>>>>> dbm
 #include "condgen/parallel.hpp"
 #include "condgen/random_fill.hpp"
 #include "condgen/rbm.hpp"
@@ -52,7 +49,6 @@ void bind_common(py::module_& m) {
       py::arg("seed"), py::arg("n"), "n standard normals from the chunked streams of seed.");
 }
 
-<<<<<<< HEAD
 // ---- CGAN ---------------------------------------------------------------------------------------
 template <class T>
 using NetworkArrays = std::pair<std::vector<condgen::RowMatrix<T>>, std::vector<condgen::Vector<T>>>;
@@ -146,7 +142,6 @@ void bind_cgan(py::module_& m) {
   bind_cgan_precision<double>(m, "CganTrainerF64", "cgan_generate_f64");
 }
 // ---- end CGAN -----------------------------------------------------------------------------------
-=======
 // ---- DBM (condgen.dbm) ----------------------------------------------------------------------
 // Model parameters and particles arrive as lists of C-contiguous numpy arrays of one dtype
 // (float32 or float64, chosen by the first weight matrix); condgen.dbm prepares them.
@@ -412,7 +407,6 @@ void bind_rbm(py::module_& m) {
         py::arg("b").noconvert(), py::arg("c").noconvert(), ReleaseGil(),
         "log Z by enumerating the smaller layer (float64).");
 }
->>>>>>> dbm
 
 }  // namespace
 
@@ -420,10 +414,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   m.doc() = "condgen's compiled core (private; use the condgen package)";
   m.attr("__version__") = CONDGEN_VERSION;
   bind_common(m);
-<<<<<<< HEAD
   bind_cgan(m);
-=======
   bind_rbm(m);
   bind_dbm(m);
->>>>>>> dbm
 }
