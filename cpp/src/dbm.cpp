@@ -71,6 +71,17 @@ double sweep_work(const DbmParams<T>& params) {
   return work;
 }
 
+/// Chains per chunk of Gibbs work: kChunkRows, or 4x that for models with a large weight matrix,
+/// where the matrix products then spend less time packing the weights. Fixed by the model's
+/// shape, never by the thread count.
+template <class T>
+Index gibbs_chunk_rows(const DbmParams<T>& params) {
+  for (Index r = 0; r < params.n_rbms(); ++r) {
+    if (params.weights[r].size() >= 65536) return 4 * kChunkRows;
+  }
+  return kChunkRows;
+}
+
 /// Uniforms on [0, 1) for Bernoulli draws, two per 64-bit draw: 24 bits each for float, 32 bits
 /// each for double (a probability is then resolved to 2^-32, far below any sampling error).
 template <class T>
@@ -173,14 +184,20 @@ int mean_field_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& b
                      std::vector<MatrixMap<T>>& mu, Index begin, Index end, T tol, int max_iter) {
   const Index L = params.n_rbms();
   const Index m = end - begin;
-  auto below = [&](Index k) -> Eigen::Ref<const RowMatrix<T>> {
-    if (k == 1) return input.middleRows(begin, m);
-    return mu[k - 2].middleRows(begin, m);
+  auto below = [&](Index k) { return mu[k - 2].middleRows(begin, m); };  // for k >= 2
+  // The data layer never changes: its product with the first weights is computed once.
+  const RowMatrix<T> from_data = input.middleRows(begin, m) * params.weights[0];
+  auto bottom_up = [&](Index k, RowMatrix<T>& a) {
+    if (k == 1) {
+      a = from_data;
+    } else {
+      a.noalias() = below(k) * params.weights[k - 1];
+    }
   };
   RowMatrix<T> a;
   // Initial upward pass: doubled input (bias included) below the top, as BoltzmannMachines.jl.
   for (Index k = 1; k <= L; ++k) {
-    a.noalias() = below(k) * params.weights[k - 1];
+    bottom_up(k, a);
     a.rowwise() += params.hidden_bias[k - 1].transpose();
     if (k < L) a *= T(2);
     logistic_in_place(a);
@@ -192,7 +209,7 @@ int mean_field_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& b
     ++iterations;
     delta = T(0);
     for (Index k = 1; k <= L; ++k) {
-      a.noalias() = below(k) * params.weights[k - 1];
+      bottom_up(k, a);
       if (k < L) a.noalias() += mu[k].middleRows(begin, m) * params.weights[k].transpose();
       a.rowwise() += bias[k].transpose();
       logistic_in_place(a);
@@ -257,7 +274,7 @@ void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles,
   }
   const auto bias = params.combined_biases();
   const double work = sweep_work(params) * static_cast<double>(particles[0].rows()) * std::max(steps, 1);
-  for_each_chunk_if(work, particles[0].rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
+  for_each_chunk_if(work, particles[0].rows(), gibbs_chunk_rows(params), [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamDbm, static_cast<std::uint64_t>(chunk));
     gibbs_chunk(params, bias, particles, begin, end, steps, sampler, free_mask.empty() ? nullptr : &free_mask,
                 rng);
@@ -311,7 +328,8 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
     mu_storage[k - 1].resize(batch_size, params.units(k));
     mu.emplace_back(mu_storage[k - 1].data(), batch_size, params.units(k));
   }
-  const Index particle_chunks = chunk_count(n_particles);
+  const Index particle_chunk_rows = gibbs_chunk_rows(params);
+  const Index particle_chunks = chunk_count(n_particles, particle_chunk_rows);
   std::vector<Statistics<T>> partial(static_cast<std::size_t>(particle_chunks + chunk_count(batch_size)));
   std::vector<int> iterations(partial.size(), 0);
   int max_iterations = 0;
@@ -332,8 +350,8 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
     for_each_chunk_if(work, tasks, 1, [&](Index task, Index, Index) {
       auto& stats = partial[static_cast<std::size_t>(task)];
       if (task < particle_chunks) {
-        const Index begin = task * kChunkRows;
-        const Index end = std::min(n_particles, begin + kChunkRows);
+        const Index begin = task * particle_chunk_rows;
+        const Index end = std::min(n_particles, begin + particle_chunk_rows);
         RandomStream rng(seed, kStreamDbm, (static_cast<std::uint64_t>(b) << 32) | static_cast<std::uint64_t>(task));
         gibbs_chunk(params, bias, particles, begin, end, settings.gibbs_steps, settings.sampler, nullptr, rng);
         stats.compute(L, [&](Index k) { return particles[k].middleRows(begin, end - begin); });

@@ -5,11 +5,12 @@ The numerical work runs in a C++ core (Eigen + OpenMP); this package holds the p
 
 from __future__ import annotations
 
-from . import metrics, monitor, plot
+from . import likelihood, metrics, monitor, plot
 from .cgan import CGAN
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .dbm import DBM, TrainLayer
+from .monitor import Monitor, monitored_fit
 from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
@@ -19,8 +20,11 @@ __all__ = [
     "BernoulliRBM",
     "__version__",
     "get_num_threads",
+    "likelihood",
     "metrics",
     "monitor",
+    "Monitor",
+    "monitored_fit",
     "plot",
     "set_num_threads",
     "simulate_snp_gep",

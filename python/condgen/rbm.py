@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import _core
-from ._progress import progress_bar
+from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
 from ._validation import as_matrix, check_binary, check_int, check_real
 
@@ -147,7 +147,12 @@ class BernoulliRBM:
             Binary (0/1) data. It is never modified.
         init : BernoulliRBM or None
             Continue training from a copy of this model's parameters (BoltzmannMachines.jl's
-            ``startrbm``); ``n_hidden`` is then taken from it.
+            ``startrbm``); ``n_hidden`` is then taken from it, and with ``centering`` its hidden
+            offsets too. The persistent chains start afresh.
+
+        Returns
+        -------
+        self : BernoulliRBM
         """
         dtype = self._dtype()
         X = check_binary(as_matrix(X, "X", dtype=dtype))
@@ -173,6 +178,8 @@ class BernoulliRBM:
         rng = as_generator(self.seed)
 
         if init is not None:
+            if not isinstance(init, BernoulliRBM):
+                raise TypeError(f"init must be a BernoulliRBM, not {type(init).__name__}")
             W, b, c = init._parameters(dtype)
             if W.shape[0] != n_visible:
                 raise ValueError(f"X has {n_visible} columns but init has {W.shape[0]} visible units")
@@ -213,6 +220,7 @@ class BernoulliRBM:
                 self.n_epochs_ += 1
                 if self.monitor is not None:
                     self.monitor(self, epoch + 1)
+                    show_monitor(bar, self.monitor)
                 bar.update()
         return self
 
@@ -392,6 +400,33 @@ class BernoulliRBM:
         if V.shape[0] != H.shape[0]:
             raise ValueError(f"visible and hidden particles have different numbers of rows: {len(V)} and {len(H)}")
         return V, H
+
+    # -- likelihood estimates (condgen.likelihood) ----------------------------------------------
+    def log_partition(self, method="ais", n_temperatures=100, n_particles=100, burn_in=5, temperatures=None,
+                      seed=None, progress=None):
+        """log Z as ``LogEstimate(value, sd)``: AIS (boltzmann.md §6.4) or ``method="exact"`` (sd 0).
+
+        AIS anneals from the model with zero weights through ``n_temperatures`` equally spaced
+        temperatures (or the given ``temperatures`` from 0 to 1) with ``n_particles`` runs and
+        ``burn_in`` Gibbs steps per temperature; see :func:`condgen.likelihood.ais_log_weights`.
+        """
+        from .likelihood import log_partition
+
+        return log_partition(self, method, n_temperatures=n_temperatures, temperatures=temperatures,
+                             n_particles=n_particles, burn_in=burn_in, seed=seed, progress=progress)
+
+    def log_likelihood(self, X, method="ais", log_partition=None, n_temperatures=100, n_particles=100, burn_in=5,
+                       temperatures=None, seed=None, progress=None):
+        """Mean log-likelihood ``-mean(F(X)) - log Z`` as ``LogEstimate(value, sd)``.
+
+        log Z by AIS (or ``method="exact"``) unless ``log_partition`` (a LogEstimate or a
+        float) is given; see :func:`condgen.likelihood.log_likelihood`.
+        """
+        from .likelihood import log_likelihood
+
+        return log_likelihood(self, X, method, log_partition=log_partition, n_temperatures=n_temperatures,
+                              temperatures=temperatures, n_particles=n_particles, burn_in=burn_in, seed=seed,
+                              progress=progress)
 
 
 def _sigmoid(x):
