@@ -221,6 +221,7 @@ def plot(summary, settings, path):
     import matplotlib.pyplot as plt
 
     families = list(dict.fromkeys(f for f, _ in settings))
+    sizes = sorted({n for _, n in settings})
     fig, axes = plt.subplots(1, len(families), figsize=(4.5 * len(families), 4), sharey=True, squeeze=False)
     for ax, family in zip(axes[0], families):
         for variant in VARIANTS:
@@ -231,7 +232,7 @@ def plot(summary, settings, path):
                         marker="o", capsize=3, label=variant, linestyle="--" if variant == "floor" else "-")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        sizes = sorted({n for f, n in settings if f == family})
+        ax.set_xlim(0.7 * min(sizes), 1.4 * max(sizes))  # the same range in every panel
         ax.set_xticks(sizes, [str(n) for n in sizes])
         ax.minorticks_off()
         ax.set_xlabel("training rows")
