@@ -207,3 +207,30 @@ def test_datasets_in_insertion_order():
     monitor = Monitor("free_energy", data={name: X for name in ("z", "a", "m")})
     _Model(epochs=1, monitor=monitor).fit(X)
     assert [r.dataset for r in monitor] == ["z", "a", "m"]
+
+
+def test_monitored_rbm_fit_records_the_models_own_numbers():
+    from condgen import BernoulliRBM
+    from condgen.monitor import AISLogLikelihood
+
+    rng = np.random.default_rng(0)
+    train, test = (rng.random((60, 6)) < 0.3).astype(float), (rng.random((20, 6)) < 0.3).astype(float)
+    settings = {"n_hidden": 4, "epochs": 4, "learning_rate": 0.05, "seed": 1}
+    evaluations = ["reconstruction_error", "free_energy", "exact_log_likelihood",
+                   AISLogLikelihood(n_temperatures=300, seed=2)]
+    monitor, rbm = monitored_fit(BernoulliRBM(**settings), train, evaluations,
+                                 data={"train": train, "test": test})
+    # monitoring does not change the fit
+    plain = BernoulliRBM(**settings).fit(train)
+    np.testing.assert_array_equal(rbm.weights_, plain.weights_)
+    assert rbm.monitor is None
+    assert sorted({r.epoch for r in monitor}) == [1, 2, 3, 4]
+    last = {(r.metric, r.dataset): r for r in monitor if r.epoch == 4}
+    assert last[("reconstruction_error", "test")].value == pytest.approx(rbm.reconstruction_error(test), rel=1e-12)
+    assert last[("free_energy", "train")].value == pytest.approx(rbm.free_energy(train).mean(), rel=1e-12)
+    exact = rbm.exact_log_likelihood(test)
+    assert last[("exact_log_likelihood", "test")].value == pytest.approx(exact, rel=1e-12)
+    ais = last[("log_likelihood", "test")]
+    assert abs(ais.value - exact) <= 3 * ais.sd  # an AIS estimate with its reported sd
+    assert last[("log_partition", "")].sd == ais.sd
+    assert "log_likelihood" in monitor.metrics

@@ -5,7 +5,7 @@ The numerical work runs in a C++ core (Eigen + OpenMP); this package holds the p
 
 from __future__ import annotations
 
-from . import metrics, monitor, plot
+from . import likelihood, metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .dbm import DBM, TrainLayer
@@ -17,6 +17,7 @@ __all__ = [
     "BernoulliRBM",
     "__version__",
     "get_num_threads",
+    "likelihood",
     "metrics",
     "monitor",
     "plot",

@@ -393,6 +393,33 @@ class BernoulliRBM:
             raise ValueError(f"visible and hidden particles have different numbers of rows: {len(V)} and {len(H)}")
         return V, H
 
+    # -- likelihood estimates (condgen.likelihood) ----------------------------------------------
+    def log_partition(self, method="ais", n_temperatures=100, n_particles=100, burn_in=5, temperatures=None,
+                      seed=None, progress=None):
+        """log Z as ``LogEstimate(value, sd)``: AIS (boltzmann.md §6.4) or ``method="exact"`` (sd 0).
+
+        AIS anneals from the model with zero weights through ``n_temperatures`` equally spaced
+        temperatures (or the given ``temperatures`` from 0 to 1) with ``n_particles`` runs and
+        ``burn_in`` Gibbs steps per temperature; see :func:`condgen.likelihood.ais_log_weights`.
+        """
+        from .likelihood import log_partition
+
+        return log_partition(self, method, n_temperatures=n_temperatures, temperatures=temperatures,
+                             n_particles=n_particles, burn_in=burn_in, seed=seed, progress=progress)
+
+    def log_likelihood(self, X, method="ais", log_partition=None, n_temperatures=100, n_particles=100, burn_in=5,
+                       temperatures=None, seed=None, progress=None):
+        """Mean log-likelihood ``-mean(F(X)) - log Z`` as ``LogEstimate(value, sd)``.
+
+        log Z by AIS (or ``method="exact"``) unless ``log_partition`` (a LogEstimate or a
+        float) is given; see :func:`condgen.likelihood.log_likelihood`.
+        """
+        from .likelihood import log_likelihood
+
+        return log_likelihood(self, X, method, log_partition=log_partition, n_temperatures=n_temperatures,
+                              temperatures=temperatures, n_particles=n_particles, burn_in=burn_in, seed=seed,
+                              progress=progress)
+
 
 def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))

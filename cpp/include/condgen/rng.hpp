@@ -29,6 +29,8 @@ enum StreamId : std::uint64_t {
   kStreamDbm = 32,        // DBM fine-tuning, Gibbs sampling
   kStreamDbmShuffle = 33, // DBM fine-tuning: minibatch order
   kStreamAis = 48,        // AIS particles
+  kStreamAisInit = 49,    // AIS start states
+  kStreamAisRows = 50,    // per-row AIS of DBM likelihoods
   kStreamCgan = 64,       // CGAN noise
 };
 
