@@ -8,11 +8,13 @@ from __future__ import annotations
 from . import likelihood, metrics, monitor, plot
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
+from .cgan import CGAN
 from .dbm import DBM, TrainLayer
 from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
 __all__ = [
+    "CGAN",
     "DBM",
     "BernoulliRBM",
     "__version__",

@@ -32,6 +32,7 @@ enum StreamId : std::uint64_t {
   kStreamAisInit = 49,    // AIS start states
   kStreamAisRows = 50,    // per-row AIS of DBM likelihoods
   kStreamCgan = 64,       // CGAN noise
+  kStreamCganGenerate = 65,  // CGAN generation
 };
 
 class RandomStream {

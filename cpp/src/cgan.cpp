@@ -1,0 +1,486 @@
+#include "condgen/cgan.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "condgen/parallel.hpp"
+#include "condgen/rng.hpp"
+
+namespace condgen {
+
+namespace {
+
+// ------------------------------------------------------------------------------------------------
+// Standard normals by the ziggurat method (Marsaglia & Tsang 2000, 256 layers), in float.
+// Box-Muller costs a logarithm and a sine per pair; the training draws (n_noise + 60) normals per
+// row and step, and the ziggurat returns 99% of them with one table look-up and a multiply.
+// Each 32-bit word gives 8 bits of layer index, a sign bit and 23 bits of magnitude.
+
+constexpr double kZigR = 3.6541528853610088;    // start of the tail
+constexpr double kZigV = 4.92867323399e-3;      // area of each layer
+constexpr double kZigScale = 8388608.0;         // 2^23: magnitude bits
+
+struct ZigguratTables {
+  std::uint32_t k[256];  // accept without further test when magnitude < k[i]
+  double w[256];         // magnitude -> x
+  double f[256];         // exp(-x^2 / 2) at the layer edges
+
+  ZigguratTables() {
+    const double q = kZigV / std::exp(-0.5 * kZigR * kZigR);
+    k[0] = static_cast<std::uint32_t>((kZigR / q) * kZigScale);
+    k[1] = 0;
+    w[0] = q / kZigScale;
+    w[255] = kZigR / kZigScale;
+    f[0] = 1.0;
+    f[255] = std::exp(-0.5 * kZigR * kZigR);
+    double x = kZigR;
+    for (int i = 254; i >= 1; --i) {
+      const double next = std::sqrt(-2.0 * std::log(kZigV / x + std::exp(-0.5 * x * x)));
+      k[i + 1] = static_cast<std::uint32_t>((next / x) * kZigScale);
+      x = next;
+      f[i] = std::exp(-0.5 * x * x);
+      w[i] = x / kZigScale;
+    }
+  }
+};
+
+const ZigguratTables& ziggurat() {
+  static const ZigguratTables tables;
+  return tables;
+}
+
+class NormalSource {
+ public:
+  explicit NormalSource(RandomStream& rng) : rng_(rng), tables_(ziggurat()) {}
+
+  float operator()() {
+    for (;;) {
+      const std::uint32_t bits = next32();
+      const unsigned layer = bits & 0xFFu;
+      const bool negative = (bits >> 8) & 1u;
+      const std::uint32_t magnitude = bits >> 9;
+      double x = magnitude * tables_.w[layer];
+      if (magnitude < tables_.k[layer]) return static_cast<float>(negative ? -x : x);
+      if (layer == 0) {  // the tail beyond kZigR (Marsaglia 1964)
+        double tail, y;
+        do {
+          tail = -std::log(1.0 - rng_.uniform()) / kZigR;
+          y = -std::log(1.0 - rng_.uniform());
+        } while (y + y < tail * tail);
+        x = kZigR + tail;
+        return static_cast<float>(negative ? -x : x);
+      }
+      const double f_lo = tables_.f[layer], f_hi = tables_.f[layer - 1];
+      if (f_lo + rng_.uniform() * (f_hi - f_lo) < std::exp(-0.5 * x * x)) {
+        return static_cast<float>(negative ? -x : x);
+      }
+    }
+  }
+
+ private:
+  std::uint32_t next32() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return static_cast<std::uint32_t>(spare_ >> 32);
+    }
+    spare_ = rng_.next();
+    has_spare_ = true;
+    return static_cast<std::uint32_t>(spare_);
+  }
+
+  RandomStream& rng_;
+  const ZigguratTables& tables_;
+  std::uint64_t spare_ = 0;
+  bool has_spare_ = false;
+};
+
+// ------------------------------------------------------------------------------------------------
+// Activations, in place on a block of pre-activations, and their derivatives expressed through
+// the activations themselves (so the pre-activations need not be kept).
+
+template <class Block>
+void activate(Activation act, Block&& z) {
+  using T = typename std::decay_t<Block>::Scalar;
+  auto a = z.array();
+  switch (act) {
+    case Activation::identity:
+      return;
+    case Activation::leaky_relu:
+      a = a.max(T(kLeakyReluSlope) * a);
+      return;
+    case Activation::relu:
+      a = a.max(T(0));
+      return;
+    case Activation::sigmoid:
+      a = a.logistic();
+      return;
+    case Activation::tanh:
+      a = a.tanh();
+      return;
+  }
+}
+
+/// delta <- delta * act'(z), given a = act(z). For the (leaky) ReLU, a > 0 exactly when z > 0.
+template <class ABlock, class DBlock>
+void activation_backward(Activation act, const ABlock& a, DBlock&& delta) {
+  using T = typename std::decay_t<DBlock>::Scalar;
+  auto d = delta.array();
+  const auto av = a.array();
+  switch (act) {
+    case Activation::identity:
+      return;
+    case Activation::leaky_relu:
+      d = (av > T(0)).select(d, T(kLeakyReluSlope) * d);
+      return;
+    case Activation::relu:
+      d = (av > T(0)).select(d, T(0));
+      return;
+    case Activation::sigmoid:
+      d *= av * (T(1) - av);
+      return;
+    case Activation::tanh:
+      d *= T(1) - av.square();
+      return;
+  }
+}
+
+/// log(1 + exp(x)) without overflow: -log(sigmoid(-x)).
+inline double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+template <class T>
+DenseNetwork<T> zeros_like(const DenseNetwork<T>& net) {
+  DenseNetwork<T> out = net;
+  for (auto& w : out.weights) w.setZero();
+  for (auto& b : out.biases) b.setZero();
+  return out;
+}
+
+template <class T, class In, class Out>
+void forward_layer(const DenseNetwork<T>& net, Index layer, const In& in, Out&& out, bool apply_activation) {
+  out.noalias() = in * net.weights[layer];
+  out.rowwise() += net.biases[layer].transpose();
+  if (apply_activation) activate(net.activations[layer], out);
+}
+
+}  // namespace
+
+template <class T>
+void DenseNetwork<T>::check(const char* name) const {
+  const std::string who(name);
+  if (weights.empty()) throw std::invalid_argument(who + " has no layers");
+  if (biases.size() != weights.size() || activations.size() != weights.size()) {
+    throw std::invalid_argument(who + ": weights, biases and activations differ in number");
+  }
+  for (std::size_t l = 0; l < weights.size(); ++l) {
+    if (weights[l].rows() < 1 || weights[l].cols() < 1) {
+      throw std::invalid_argument(who + ": layer " + std::to_string(l) + " is empty");
+    }
+    if (biases[l].size() != weights[l].cols()) {
+      throw std::invalid_argument(who + ": bias " + std::to_string(l) + " does not match its weights");
+    }
+    if (l > 0 && weights[l].rows() != weights[l - 1].cols()) {
+      throw std::invalid_argument(who + ": layer " + std::to_string(l) + " does not take layer " +
+                                  std::to_string(l - 1) + "'s output");
+    }
+  }
+}
+
+template <class T>
+CganTrainer<T>::CganTrainer(DenseNetwork<T> generator, DenseNetwork<T> discriminator, Index n_noise,
+                            CganOptions options, std::uint64_t seed, Index max_batch)
+    : gen_(std::move(generator)),
+      disc_(std::move(discriminator)),
+      n_noise_(n_noise),
+      max_batch_(max_batch),
+      options_(options),
+      seed_(seed) {
+  gen_.check("generator");
+  disc_.check("discriminator");
+  n_x_ = gen_.n_outputs();
+  n_y_ = gen_.n_inputs() - n_noise_;
+  if (n_noise_ < 1 || n_y_ < 1) throw std::invalid_argument("generator input must be [noise, condition]");
+  if (disc_.n_inputs() != n_x_ + n_y_ || disc_.n_outputs() != 1) {
+    throw std::invalid_argument("discriminator must map [x, y] to one unit");
+  }
+  if (gen_.activations.back() != Activation::sigmoid || disc_.activations.back() != Activation::sigmoid) {
+    throw std::invalid_argument("both networks must end in a sigmoid layer");
+  }
+  if (max_batch_ < 1) throw std::invalid_argument("max_batch must be at least 1");
+  gen_grad_ = zeros_like(gen_);
+  gen_m_ = zeros_like(gen_);
+  gen_v_ = zeros_like(gen_);
+  disc_grad_ = zeros_like(disc_);
+  disc_m_ = zeros_like(disc_);
+  disc_v_ = zeros_like(disc_);
+  ema_ = gen_;
+
+  noise_.resize(max_batch_, noise_columns());
+  gen_act_.resize(gen_.n_layers() + 1);
+  gen_delta_.resize(gen_.n_layers() + 1);
+  gen_act_[0].resize(max_batch_, gen_.n_inputs());
+  for (Index l = 0; l < gen_.n_layers(); ++l) {
+    gen_act_[l + 1].resize(max_batch_, gen_.weights[l].cols());
+    gen_delta_[l + 1].resize(max_batch_, gen_.weights[l].cols());
+  }
+  // Real and fake rows go through the discriminator in one product: 2 * max_batch rows.
+  disc_act_.resize(disc_.n_layers() + 1);
+  disc_delta_.resize(disc_.n_layers() + 1);
+  disc_act_[0].resize(2 * max_batch_, disc_.n_inputs());
+  for (Index l = 0; l < disc_.n_layers(); ++l) {
+    disc_act_[l + 1].resize(2 * max_batch_, disc_.weights[l].cols());
+    disc_delta_[l + 1].resize(2 * max_batch_, disc_.weights[l].cols());
+  }
+}
+
+template <class T>
+Index CganTrainer<T>::noise_columns() const {
+  return options_.noise_on_condition ? n_x_ + n_y_ : n_x_;
+}
+
+template <class T>
+void CganTrainer<T>::load_batch(ConstMatrixRef<T> x, ConstMatrixRef<T> y, const std::int64_t* rows, Index n) {
+  auto& disc_in = disc_act_[0];
+  auto& gen_in = gen_act_[0];
+  for (Index i = 0; i < n; ++i) {
+    const Index r = rows ? static_cast<Index>(rows[i]) : i;
+    disc_in.row(i).head(n_x_) = x.row(r);
+    disc_in.row(i).tail(n_y_) = y.row(r);
+    gen_in.row(i).tail(n_y_) = y.row(r);
+  }
+}
+
+template <class T>
+void CganTrainer<T>::draw_noise(Index n) {
+  // One stream per step: the noise depends on the seed and the step only.
+  RandomStream rng(seed_, kStreamCgan, static_cast<std::uint64_t>(steps_));
+  NormalSource normal(rng);
+  auto& gen_in = gen_act_[0];
+  for (Index i = 0; i < n; ++i) {
+    for (Index j = 0; j < n_noise_; ++j) gen_in(i, j) = static_cast<T>(normal());
+  }
+  const T sd = static_cast<T>(options_.noise_sd);
+  for (Index i = 0; i < n; ++i) {
+    for (Index j = 0; j < noise_.cols(); ++j) noise_(i, j) = sd * static_cast<T>(normal());
+  }
+}
+
+template <class T>
+void CganTrainer<T>::generator_forward(Index n) {
+  for (Index l = 0; l < gen_.n_layers(); ++l) {
+    forward_layer(gen_, l, gen_act_[l].topRows(n), gen_act_[l + 1].topRows(n), true);
+  }
+}
+
+template <class T>
+double CganTrainer<T>::discriminator_step_gradients(Index n) {
+  // Rows [0, n): real [x, y]; rows [n, 2n): fake [G(z, y), y]; the same noise on both halves.
+  auto& in = disc_act_[0];
+  const Index n_layers = gen_.n_layers();
+  in.middleRows(n, n).leftCols(n_x_) = gen_act_[n_layers].topRows(n);
+  in.middleRows(n, n).rightCols(n_y_) = in.topRows(n).rightCols(n_y_);
+  const Index cols = noise_.cols();
+  in.topRows(n).leftCols(cols) += noise_.topRows(n);
+  in.middleRows(n, n).leftCols(cols) += noise_.topRows(n);
+
+  const Index m = 2 * n;
+  const Index last = disc_.n_layers() - 1;
+  for (Index l = 0; l <= last; ++l) {
+    forward_layer(disc_, l, disc_act_[l].topRows(m), disc_act_[l + 1].topRows(m), l < last);
+  }
+  // L = 0.5 (mean softplus(-logit_real) + mean softplus(logit_fake)) = the seed's
+  // -0.5 (mean log D(real) + mean log(1 - D(fake))) without its eps.
+  const auto& logits = disc_act_[last + 1];
+  auto& delta = disc_delta_[last + 1];
+  double loss = 0.0;
+  const double scale = 0.5 / static_cast<double>(n);
+  for (Index i = 0; i < n; ++i) {
+    const double real = logits(i, 0), fake = logits(n + i, 0);
+    loss += softplus(-real) + softplus(fake);
+    delta(i, 0) = static_cast<T>(scale * (sigmoid(real) - 1.0));
+    delta(n + i, 0) = static_cast<T>(scale * sigmoid(fake));
+  }
+  for (Index l = last; l >= 0; --l) {
+    const auto d = disc_delta_[l + 1].topRows(m);
+    disc_grad_.weights[l].noalias() = disc_act_[l].topRows(m).transpose() * d;
+    disc_grad_.biases[l].noalias() = d.colwise().sum().transpose();
+    if (l > 0) {
+      disc_delta_[l].topRows(m).noalias() = d * disc_.weights[l].transpose();
+      activation_backward(disc_.activations[l - 1], disc_act_[l].topRows(m), disc_delta_[l].topRows(m));
+    }
+  }
+  return loss * scale;
+}
+
+template <class T>
+double CganTrainer<T>::generator_step_gradients(Index n) {
+  // The discriminator (as it is now) sees [G(z, y), y] without noise; only the gradient w.r.t.
+  // its input's data columns is needed, not its weight gradients.
+  auto& in = disc_act_[0];
+  const Index gen_last = gen_.n_layers() - 1;
+  in.topRows(n).leftCols(n_x_) = gen_act_[gen_last + 1].topRows(n);
+  in.topRows(n).rightCols(n_y_) = gen_act_[0].topRows(n).rightCols(n_y_);
+  const Index last = disc_.n_layers() - 1;
+  for (Index l = 0; l <= last; ++l) {
+    forward_layer(disc_, l, disc_act_[l].topRows(n), disc_act_[l + 1].topRows(n), l < last);
+  }
+  // L = mean softplus(-logit) = -mean log D([G, y]).
+  const auto& logits = disc_act_[last + 1];
+  auto& delta = disc_delta_[last + 1];
+  double loss = 0.0;
+  const double scale = 1.0 / static_cast<double>(n);
+  for (Index i = 0; i < n; ++i) {
+    const double logit = logits(i, 0);
+    loss += softplus(-logit);
+    delta(i, 0) = static_cast<T>(scale * (sigmoid(logit) - 1.0));
+  }
+  for (Index l = last; l >= 1; --l) {
+    disc_delta_[l].topRows(n).noalias() = disc_delta_[l + 1].topRows(n) * disc_.weights[l].transpose();
+    activation_backward(disc_.activations[l - 1], disc_act_[l].topRows(n), disc_delta_[l].topRows(n));
+  }
+  gen_delta_[gen_last + 1].topRows(n).noalias() =
+      disc_delta_[1].topRows(n) * disc_.weights[0].topRows(n_x_).transpose();
+
+  for (Index l = gen_last; l >= 0; --l) {
+    activation_backward(gen_.activations[l], gen_act_[l + 1].topRows(n), gen_delta_[l + 1].topRows(n));
+    const auto d = gen_delta_[l + 1].topRows(n);
+    gen_grad_.weights[l].noalias() = gen_act_[l].topRows(n).transpose() * d;
+    gen_grad_.biases[l].noalias() = d.colwise().sum().transpose();
+    if (l > 0) gen_delta_[l].topRows(n).noalias() = d * gen_.weights[l].transpose();
+  }
+  return loss * scale;
+}
+
+template <class T>
+void CganTrainer<T>::adam_update(DenseNetwork<T>& net, const DenseNetwork<T>& grad, DenseNetwork<T>& m,
+                                 DenseNetwork<T>& v) {
+  // theta -= lr * m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t).
+  const double t = static_cast<double>(steps_ + 1);
+  const T b1 = static_cast<T>(options_.beta1), b2 = static_cast<T>(options_.beta2);
+  const T step = static_cast<T>(options_.learning_rate / (1.0 - std::pow(options_.beta1, t)));
+  const T inv_bc2 = static_cast<T>(1.0 / (1.0 - std::pow(options_.beta2, t)));
+  const T eps = static_cast<T>(options_.adam_eps);
+  auto update = [&](auto param, auto g, auto mom, auto var) {
+    mom = b1 * mom + (T(1) - b1) * g;
+    var = b2 * var + (T(1) - b2) * g.square();
+    param -= step * mom / ((var * inv_bc2).sqrt() + eps);
+  };
+  for (Index l = 0; l < net.n_layers(); ++l) {
+    update(net.weights[l].array(), grad.weights[l].array(), m.weights[l].array(), v.weights[l].array());
+    update(net.biases[l].array(), grad.biases[l].array(), m.biases[l].array(), v.biases[l].array());
+  }
+}
+
+template <class T>
+void CganTrainer<T>::ema_update() {
+  const T decay = static_cast<T>(options_.ema_decay);
+  for (Index l = 0; l < gen_.n_layers(); ++l) {
+    ema_.weights[l] = decay * ema_.weights[l] + (T(1) - decay) * gen_.weights[l];
+    ema_.biases[l] = decay * ema_.biases[l] + (T(1) - decay) * gen_.biases[l];
+  }
+}
+
+template <class T>
+CganEpochLosses CganTrainer<T>::run_epoch(
+    ConstMatrixRef<T> x, ConstMatrixRef<T> y,
+    const Eigen::Ref<const Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1>>& order, Index batch_size) {
+  if (x.rows() != y.rows() || x.cols() != n_x_ || y.cols() != n_y_) {
+    throw std::invalid_argument("x and y do not match the networks");
+  }
+  if (batch_size < 1 || batch_size > max_batch_) throw std::invalid_argument("batch_size out of range");
+  for (Index i = 0; i < order.size(); ++i) {
+    if (order[i] < 0 || order[i] >= x.rows()) throw std::invalid_argument("order has a row out of range");
+  }
+  CganEpochLosses out;
+  Index n_batches = 0;
+  for (Index begin = 0; begin < order.size(); begin += batch_size, ++n_batches) {
+    const Index n = std::min(batch_size, order.size() - begin);
+    load_batch(x, y, order.data() + begin, n);
+    draw_noise(n);
+    generator_forward(n);
+    const double disc_loss = discriminator_step_gradients(n);
+    adam_update(disc_, disc_grad_, disc_m_, disc_v_);
+    const double gen_loss = generator_step_gradients(n);
+    adam_update(gen_, gen_grad_, gen_m_, gen_v_);
+    if (options_.ema_decay > 0.0) ema_update();
+    ++steps_;
+    out.discriminator_seed += disc_loss / static_cast<double>(n);
+    out.generator_seed += gen_loss / static_cast<double>(n);
+    out.discriminator_mean += disc_loss;
+    out.generator_mean += gen_loss;
+  }
+  if (n_batches > 0) {
+    out.discriminator_mean /= static_cast<double>(n_batches);
+    out.generator_mean /= static_cast<double>(n_batches);
+  }
+  return out;
+}
+
+template <class T>
+std::pair<double, double> CganTrainer<T>::losses_and_gradients(ConstMatrixRef<T> x, ConstMatrixRef<T> y,
+                                                               ConstMatrixRef<T> z, ConstMatrixRef<T> noise) {
+  const Index n = x.rows();
+  if (n < 1 || n > max_batch_ || y.rows() != n || z.rows() != n || noise.rows() != n) {
+    throw std::invalid_argument("x, y, z and noise must have the same number of rows (1 to max_batch)");
+  }
+  if (x.cols() != n_x_ || y.cols() != n_y_ || z.cols() != n_noise_ || noise.cols() != noise_columns()) {
+    throw std::invalid_argument("x, y, z or noise has the wrong number of columns");
+  }
+  load_batch(x, y, nullptr, n);
+  gen_act_[0].topRows(n).leftCols(n_noise_) = z;
+  noise_.topRows(n) = noise;
+  generator_forward(n);
+  const double disc_loss = discriminator_step_gradients(n);
+  const double gen_loss = generator_step_gradients(n);
+  return {disc_loss, gen_loss};
+}
+
+template <class T>
+void cgan_generate(const DenseNetwork<T>& generator, ConstMatrixRef<T> y, Index n_noise, std::uint64_t seed,
+                   int kind, MatrixRef<T> out) {
+  generator.check("generator");
+  const Index n_y = generator.n_inputs() - n_noise;
+  if (n_noise < 1 || n_y != y.cols()) throw std::invalid_argument("y does not match the generator");
+  if (out.rows() != y.rows() || out.cols() != generator.n_outputs()) {
+    throw std::invalid_argument("out has the wrong shape");
+  }
+  if (kind < 0 || kind > 2) throw std::invalid_argument("kind must be 0, 1 or 2");
+  for_each_chunk(y.rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
+    RandomStream rng(seed, kStreamCganGenerate, static_cast<std::uint64_t>(chunk));
+    NormalSource normal(rng);
+    const Index n = end - begin;
+    RowMatrix<T> a(n, generator.n_inputs());
+    for (Index i = 0; i < n; ++i) {
+      for (Index j = 0; j < n_noise; ++j) a(i, j) = static_cast<T>(normal());
+    }
+    a.rightCols(n_y) = y.middleRows(begin, n);
+    for (Index l = 0; l < generator.n_layers(); ++l) {
+      RowMatrix<T> next(n, generator.weights[l].cols());
+      forward_layer(generator, l, a, next, true);
+      a.swap(next);
+    }
+    auto block = out.middleRows(begin, n);
+    if (kind == 0) {
+      block = (a.array() > T(0.5)).template cast<T>().matrix();  // round(), ties (0.5) to even: 0
+    } else if (kind == 1) {
+      block = a;
+    } else {
+      for (Index i = 0; i < n; ++i) {
+        for (Index j = 0; j < a.cols(); ++j) block(i, j) = rng.bernoulli<T>(a(i, j));
+      }
+    }
+  });
+}
+
+template struct DenseNetwork<float>;
+template struct DenseNetwork<double>;
+template class CganTrainer<float>;
+template class CganTrainer<double>;
+template void cgan_generate<float>(const DenseNetwork<float>&, ConstMatrixRef<float>, Index, std::uint64_t, int,
+                                   MatrixRef<float>);
+template void cgan_generate<double>(const DenseNetwork<double>&, ConstMatrixRef<double>, Index, std::uint64_t,
+                                    int, MatrixRef<double>);
+
+}  // namespace condgen
