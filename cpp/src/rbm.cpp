@@ -58,11 +58,203 @@ void add_row_sum(const M& m, typename M::Scalar scale, Out& out) {
   for (Index r = 0; r < m.rows(); ++r) out += scale * m.row(r).transpose();
 }
 
-/// Buffers and streams of one epoch of training: allocated once, reused by every minibatch.
+// --- Matrix-vector kernels of the batch-size-1 path, on rows padded to whole packets and aligned.
+// Written with Eigen's packet functions so that the accumulators stay in registers over all rows
+// and every multiply-add is one FMA (the same in every build with FMA, whatever the alignment).
+namespace ei = Eigen::internal;
 template <class T>
-class EpochTrainer {
+using Packet = typename ei::packet_traits<T>::type;
+template <class T>
+constexpr Index kLanes = ei::unpacket_traits<Packet<T>>::size;
+
+// out[0, NP packets) = base + sum over rows i with a_i != 0 of a_i * w_i.
+template <class T, int NP>
+inline void accumulate_rows_tile(const T* w, Index stride, Index rows, const T* a, const T* base, T* out) {
+  using P = Packet<T>;
+  P acc[NP];
+  for (int p = 0; p < NP; ++p) acc[p] = ei::pload<P>(base + p * kLanes<T>);
+  for (Index i = 0; i < rows; ++i) {
+    if (a[i] == T(0)) continue;  // binary data: only the rows of active units
+    const P ai = ei::pset1<P>(a[i]);
+    const T* row = w + i * stride;
+    for (int p = 0; p < NP; ++p) acc[p] = ei::pmadd(ai, ei::pload<P>(row + p * kLanes<T>), acc[p]);
+  }
+  for (int p = 0; p < NP; ++p) ei::pstore(out + p * kLanes<T>, acc[p]);
+}
+
+/// out = base + w^T a for a row-major w (rows x n, n a multiple of the packet size).
+template <class T>
+void accumulate_rows(const T* w, Index stride, Index rows, const T* a, const T* base, T* out, Index n) {
+  constexpr Index L = kLanes<T>;
+  Index j = 0;
+  for (; j + 4 * L <= n; j += 4 * L) accumulate_rows_tile<T, 4>(w + j, stride, rows, a, base + j, out + j);
+  for (; j + 2 * L <= n; j += 2 * L) accumulate_rows_tile<T, 2>(w + j, stride, rows, a, base + j, out + j);
+  for (; j < n; j += L) accumulate_rows_tile<T, 1>(w + j, stride, rows, a, base + j, out + j);
+}
+
+/// out_i = w_i . s + base_i for every row i.
+template <class T>
+void row_dots(const T* w, Index stride, Index rows, const T* s, const T* base, T* out, Index n) {
+  using P = Packet<T>;
+  for (Index i = 0; i < rows; ++i) {
+    const T* row = w + i * stride;
+    P acc = ei::pmul(ei::pload<P>(row), ei::pload<P>(s));
+    for (Index j = kLanes<T>; j < n; j += kLanes<T>) acc = ei::pmadd(ei::pload<P>(row + j), ei::pload<P>(s + j), acc);
+    out[i] = ei::predux(acc) + base[i];
+  }
+}
+
+template <class T, int NP>
+inline void rank2_tile(T* w, Index stride, Index rows, const T* a, const T* h, const T* m, const T* hm) {
+  using P = Packet<T>;
+  P hr[NP], hmr[NP];
+  for (int p = 0; p < NP; ++p) {
+    hr[p] = ei::pload<P>(h + p * kLanes<T>);
+    hmr[p] = ei::pload<P>(hm + p * kLanes<T>);
+  }
+  for (Index i = 0; i < rows; ++i) {
+    T* row = w + i * stride;
+    const P ai = ei::pset1<P>(a[i]), mi = ei::pset1<P>(m[i]);
+    for (int p = 0; p < NP; ++p) {
+      T* x = row + p * kLanes<T>;
+      ei::pstore(x, ei::pmadd(mi, hmr[p], ei::pmadd(ai, hr[p], ei::pload<P>(x))));
+    }
+  }
+}
+
+/// w += a h^T + m hm^T (rank 2), one pass over w.
+template <class T>
+void rank2_update(T* w, Index stride, Index rows, const T* a, const T* h, const T* m, const T* hm, Index n) {
+  constexpr Index L = kLanes<T>;
+  Index j = 0;
+  for (; j + 4 * L <= n; j += 4 * L) rank2_tile<T, 4>(w + j, stride, rows, a, h + j, m, hm + j);
+  for (; j + 2 * L <= n; j += 2 * L) rank2_tile<T, 2>(w + j, stride, rows, a, h + j, m, hm + j);
+  for (; j < n; j += L) rank2_tile<T, 1>(w + j, stride, rows, a, h + j, m, hm + j);
+}
+
+/// The epoch's row order: a Fisher-Yates shuffle from stream 0 of the epoch's seed.
+inline std::vector<Index> shuffled_rows(Index n, std::uint64_t seed) {
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index(0));
+  RandomStream(seed, kStreamRbmEpoch, 0).shuffle(order.begin(), static_cast<std::uint64_t>(n));
+  return order;
+}
+
+/// Batch size 1 with one chain (the seed's setting): matrix-vector kernels on a copy of W whose
+/// rows are padded to whole SIMD packets and aligned, so every row operation runs on full packets
+/// with no scalar head or tail. Padded entries of the hidden vectors are kept at zero, which
+/// keeps the padded columns of W at zero. W, c, the chain and the hidden offsets are copied in
+/// at the start of the epoch and back at the end; nothing is allocated per update.
+template <class T>
+class VectorTrainer {
  public:
-  EpochTrainer(MatrixRef<T> W, VectorRef<T> b, VectorRef<T> c, ConstMatrixRef<T> X, MatrixRef<T> chain,
+  VectorTrainer(MatrixRef<T> W, VectorRef<T> b, VectorRef<T> c, ConstMatrixRef<T> X, MatrixRef<T> chain,
+                ConstVectorRef<T> mu_v, VectorRef<T> mu_h, const RbmTrainOptions<T>& opt)
+      : W_(W), b_(b), c_(c), X_(X), chain_(chain), mu_v_(mu_v), mu_h_(mu_h), opt_(opt),
+        rng_(opt.seed, kStreamRbmEpoch, 1), nv_(W.rows()), nh_(W.cols()),
+        padded_((nh_ + kLanes<T> - 1) / kLanes<T> * kLanes<T>) {
+    w_ = RowMatrix<T>::Zero(nv_, padded_);
+    w_.leftCols(nh_) = W;
+    for (Vector<T>* v : {&c_pad_, &h_, &chain_pad_, &s_, &hm_, &hc_, &hmc_, &mu_h_pad_}) v->setZero(padded_);
+    c_pad_.head(nh_) = c;
+    if (opt.pcd != PcdMode::kNone) chain_pad_.head(nh_) = chain.row(0).transpose();
+    if (opt.centering) mu_h_pad_.head(nh_) = mu_h;
+    for (Vector<T>* v : {&vm_, &vc_, &vmc_, &a_, &m_}) v->resize(nv_);
+  }
+
+  void run() {
+    for (Index row : shuffled_rows(X_.rows(), opt_.seed)) update(X_.data() + row * X_.outerStride());
+    W_ = w_.leftCols(nh_);
+    c_ = c_pad_.head(nh_);
+    if (opt_.pcd != PcdMode::kNone) chain_.row(0) = chain_pad_.head(nh_).transpose();
+    if (opt_.centering) mu_h_ = mu_h_pad_.head(nh_);
+  }
+
+ private:
+  // out = sigmoid(up * (c + W^T v)); padded entries back to zero.
+  void hidden(const T* v, Vector<T>& out) {
+    accumulate_rows(w_.data(), padded_, nv_, v, c_pad_.data(), out.data(), padded_);
+    out = (opt_.up_factor * out.array()).logistic();
+    out.tail(padded_ - nh_).setZero();
+  }
+  // vm_ = sigmoid(down * (W h + b)).
+  void visible(const Vector<T>& h) {
+    row_dots(w_.data(), padded_, nv_, h.data(), b_.data(), vm_.data(), padded_);
+    vm_ = (opt_.down_factor * vm_.array()).logistic();
+  }
+  void sample(T* p, Index n) {
+    for (Index j = 0; j < n; ++j) p[j] = rng_.bernoulli(p[j]);
+  }
+
+  void update(const T* v) {
+    hidden(v, h_);
+    if (opt_.pcd == PcdMode::kTieleman) {
+      for (int step = 0; step < opt_.cd_steps; ++step) {
+        visible(chain_pad_);
+        sample(vm_.data(), nv_);
+        hidden(vm_.data(), hm_);
+        chain_pad_ = hm_;
+        sample(chain_pad_.data(), nh_);
+      }
+    } else {
+      s_ = opt_.pcd == PcdMode::kNone ? h_ : chain_pad_;
+      sample(s_.data(), nh_);
+      for (int step = 1; step < opt_.cd_steps; ++step) {
+        visible(s_);
+        sample(vm_.data(), nv_);
+        hidden(vm_.data(), s_);
+        sample(s_.data(), nh_);
+      }
+      visible(s_);
+      hidden(vm_.data(), hm_);
+      if (opt_.pcd == PcdMode::kMeanField) chain_pad_ = hm_;
+    }
+    const T lr = opt_.learning_rate;
+    const Eigen::Map<const Vector<T>> data(v, nv_);
+    if (!opt_.centering) {
+      a_ = lr * data;
+      m_ = -lr * vm_;
+      rank2_update(w_.data(), padded_, nv_, a_.data(), h_.data(), m_.data(), hm_.data(), padded_);
+      b_ += lr * (data - vm_);
+      c_pad_ += lr * (h_ - hm_);
+      return;
+    }
+    // Centered gradient (dbm-quality.md): gW = vc hc^T - vmc hmc^T, then
+    // gb = v - vm - gW mu_h and gc = h - hm - gW^T mu_v, with gW never formed (it has rank 2).
+    mu_h_pad_ = (T(1) - opt_.offset_rate) * mu_h_pad_ + opt_.offset_rate * h_;
+    vc_ = data - mu_v_;
+    vmc_ = vm_ - mu_v_;
+    hc_ = h_ - mu_h_pad_;
+    hmc_ = hm_ - mu_h_pad_;
+    const T hc_mu = hc_.dot(mu_h_pad_), hmc_mu = hmc_.dot(mu_h_pad_);
+    const T vc_mu = vc_.dot(mu_v_), vmc_mu = vmc_.dot(mu_v_);
+    a_ = lr * vc_;
+    m_ = -lr * vmc_;
+    rank2_update(w_.data(), padded_, nv_, a_.data(), hc_.data(), m_.data(), hmc_.data(), padded_);
+    b_ += lr * ((data - vm_) - (hc_mu * vc_ - hmc_mu * vmc_));
+    c_pad_ += lr * ((h_ - hm_) - (vc_mu * hc_ - vmc_mu * hmc_));
+  }
+
+  MatrixRef<T> W_;
+  VectorRef<T> b_, c_;
+  ConstMatrixRef<T> X_;
+  MatrixRef<T> chain_;
+  ConstVectorRef<T> mu_v_;
+  VectorRef<T> mu_h_;
+  const RbmTrainOptions<T>& opt_;
+  RandomStream rng_;
+  const Index nv_, nh_, padded_;
+  RowMatrix<T> w_;
+  Vector<T> c_pad_, h_, chain_pad_, s_, hm_, hc_, hmc_, mu_h_pad_, vm_, vc_, vmc_, a_, m_;
+};
+
+/// Any other batch size or number of chains: Eigen matrix products over fixed blocks of columns
+/// (in parallel for large products), row chunks of the chain sampled from their own streams.
+/// Buffers are allocated once per epoch.
+template <class T>
+class BatchTrainer {
+ public:
+  BatchTrainer(MatrixRef<T> W, VectorRef<T> b, VectorRef<T> c, ConstMatrixRef<T> X, MatrixRef<T> chain,
                ConstVectorRef<T> mu_v, VectorRef<T> mu_h, const RbmTrainOptions<T>& opt)
       : W_(W), b_(b), c_(c), X_(X), chain_(chain), mu_v_(mu_v), mu_h_(mu_h), opt_(opt) {
     const Index nv = W.rows(), nh = W.cols();
@@ -70,109 +262,20 @@ class EpochTrainer {
     for (Index k = 0; k < chunk_count(chain_rows_); ++k) {
       streams_.emplace_back(opt.seed, kStreamRbmEpoch, static_cast<std::uint64_t>(1 + k));
     }
-    vector_path_ = opt.batch_size == 1 && chain_rows_ == 1;
-    if (vector_path_) {
-      h_.resize(nh), s_.resize(nh), hm_.resize(nh), vm_.resize(nv);
-      if (opt.centering) vc_.resize(nv), vmc_.resize(nv), hc_.resize(nh), hmc_.resize(nh);
-    } else {
-      v_pos_.resize(opt.batch_size, nv), h_pos_.resize(opt.batch_size, nh);
-      s_mat_.resize(chain_rows_, nh), v_neg_.resize(chain_rows_, nv), h_neg_.resize(chain_rows_, nh);
-      db_.resize(nv), dc_.resize(nh);
-      if (opt.centering) t_pos_.resize(opt.batch_size), t_neg_.resize(chain_rows_);
-    }
+    v_pos_.resize(opt.batch_size, nv), h_pos_.resize(opt.batch_size, nh);
+    s_mat_.resize(chain_rows_, nh), v_neg_.resize(chain_rows_, nv), h_neg_.resize(chain_rows_, nh);
+    db_.resize(nv), dc_.resize(nh);
+    if (opt.centering) t_pos_.resize(opt.batch_size), t_neg_.resize(chain_rows_);
   }
 
   void run() {
-    const Index n = X_.rows();
-    std::vector<Index> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), Index(0));
-    RandomStream(opt_.seed, kStreamRbmEpoch, 0).shuffle(order.begin(), static_cast<std::uint64_t>(n));
-    for (Index start = 0; start < n; start += opt_.batch_size) {
-      const Index rows = std::min(opt_.batch_size, n - start);
-      if (vector_path_) {
-        update_vector(order[static_cast<std::size_t>(start)]);
-      } else {
-        update_batch(order.data() + start, rows);
-      }
+    const std::vector<Index> order = shuffled_rows(X_.rows(), opt_.seed);
+    for (Index start = 0; start < X_.rows(); start += opt_.batch_size) {
+      update(order.data() + start, std::min(opt_.batch_size, X_.rows() - start));
     }
   }
 
  private:
-  using VecMap = Eigen::Map<Vector<T>>;
-  using ConstVecMap = Eigen::Map<const Vector<T>>;
-
-  void sample_vector(Vector<T>& p) {
-    RandomStream& rng = streams_[0];
-    for (Index j = 0; j < p.size(); ++j) p[j] = rng.bernoulli(p[j]);
-  }
-  // p = sigmoid(factor * (W^T v + c)) and p = sigmoid(factor * (W h + b)): matrix-vector products.
-  void hidden_vector(const Vector<T>& v, Vector<T>& p) {
-    p.noalias() = W_.transpose() * v;
-    p.array() = (opt_.up_factor * (p + c_).array()).logistic();
-  }
-  void visible_vector(const Vector<T>& h, Vector<T>& p) {
-    p.noalias() = W_ * h;
-    p.array() = (opt_.down_factor * (p + b_).array()).logistic();
-  }
-
-  /// Batch size 1 with one chain: matrix-vector kernels and a fused rank-2 weight update.
-  void update_vector(Index row) {
-    const ConstVecMap v(X_.data() + row * X_.outerStride(), W_.rows());
-    h_.noalias() = W_.transpose() * v;
-    h_.array() = (opt_.up_factor * (h_ + c_).array()).logistic();
-    VecMap chain(chain_.data(), W_.cols());
-    if (opt_.pcd == PcdMode::kTieleman) {
-      s_ = chain;
-      for (int step = 0; step < opt_.cd_steps; ++step) {
-        visible_vector(s_, vm_);
-        sample_vector(vm_);
-        hidden_vector(vm_, hm_);
-        s_ = hm_;
-        sample_vector(s_);
-      }
-      chain = s_;
-    } else {
-      if (opt_.pcd == PcdMode::kNone) {
-        s_ = h_;
-      } else {
-        s_ = chain;
-      }
-      sample_vector(s_);
-      for (int step = 1; step < opt_.cd_steps; ++step) {
-        visible_vector(s_, vm_);
-        sample_vector(vm_);
-        hidden_vector(vm_, s_);
-        sample_vector(s_);
-      }
-      visible_vector(s_, vm_);
-      hidden_vector(vm_, hm_);
-      if (opt_.pcd == PcdMode::kMeanField) chain = hm_;
-    }
-    const T lr = opt_.learning_rate;
-    if (!opt_.centering) {
-      for (Index i = 0; i < W_.rows(); ++i) {
-        W_.row(i) += (lr * v[i]) * h_.transpose() - (lr * vm_[i]) * hm_.transpose();
-      }
-      b_ += lr * (v - vm_);
-      c_ += lr * (h_ - hm_);
-      return;
-    }
-    // Centered gradient (dbm-quality.md): gW = vc hc^T - vmc hmc^T, then
-    // gb = v - vm - gW mu_h and gc = h - hm - gW^T mu_v, with gW never formed (it has rank 2).
-    mu_h_ = (T(1) - opt_.offset_rate) * mu_h_ + opt_.offset_rate * h_;
-    vc_ = v - mu_v_;
-    vmc_ = vm_ - mu_v_;
-    hc_ = h_ - mu_h_;
-    hmc_ = hm_ - mu_h_;
-    const T hc_mu = hc_.dot(mu_h_), hmc_mu = hmc_.dot(mu_h_);
-    const T vc_mu = vc_.dot(mu_v_), vmc_mu = vmc_.dot(mu_v_);
-    for (Index i = 0; i < W_.rows(); ++i) {
-      W_.row(i) += (lr * vc_[i]) * hc_.transpose() - (lr * vmc_[i]) * hmc_.transpose();
-    }
-    b_ += lr * ((v - vm_) - (hc_mu * vc_ - hmc_mu * vmc_));
-    c_ += lr * ((h_ - hm_) - (vc_mu * hc_ - vmc_mu * hmc_));
-  }
-
   bool parallel_product(Index rows) const { return rows * W_.rows() * W_.cols() >= kParallelWork; }
 
   // out = sigmoid(factor * (in W + c)), blocked over the columns of out.
@@ -207,7 +310,7 @@ class EpochTrainer {
                    });
   }
 
-  void update_batch(const Index* rows_of_x, Index rows) {
+  void update(const Index* rows_of_x, Index rows) {
     for (Index r = 0; r < rows; ++r) v_pos_.row(r) = X_.row(rows_of_x[r]);
     auto vp = v_pos_.topRows(rows);
     auto hp = h_pos_.topRows(rows);
@@ -264,7 +367,7 @@ class EpochTrainer {
     add_row_sum(hn, -inv_neg, dc_);
     if (opt_.centering) {
       // Centered statistics in place (the buffers are refilled by the next batch); see
-      // update_vector for the formulas. gW mu_h and gW^T mu_v through the batch dimension.
+      // VectorTrainer for the formulas. gW mu_h and gW^T mu_v through the batch dimension.
       mu_h_ *= T(1) - opt_.offset_rate;
       add_row_sum(hp, opt_.offset_rate * inv_pos, mu_h_);
       vp.rowwise() -= mu_v_.transpose();
@@ -301,9 +404,8 @@ class EpochTrainer {
   VectorRef<T> mu_h_;
   const RbmTrainOptions<T>& opt_;
   Index chain_rows_ = 0;
-  bool vector_path_ = false;
   std::vector<RandomStream> streams_;
-  Vector<T> h_, s_, hm_, vm_, vc_, vmc_, hc_, hmc_, db_, dc_, t_pos_, t_neg_;
+  Vector<T> db_, dc_, t_pos_, t_neg_;
   RowMatrix<T> v_pos_, h_pos_, s_mat_, v_neg_, h_neg_;
 };
 
@@ -482,7 +584,12 @@ void rbm_train_epoch(MatrixRef<T> W, VectorRef<T> b, VectorRef<T> c, ConstMatrix
   if (options.centering) {
     check_shape(visible_offset.size(), hidden_offset.size(), nv, nh, "offsets (visible, hidden)");
   }
-  EpochTrainer<T>(W, b, c, X, chain, visible_offset, hidden_offset, options).run();
+  const Index chain_rows = options.pcd == PcdMode::kNone ? options.batch_size : chain.rows();
+  if (options.batch_size == 1 && chain_rows == 1) {
+    VectorTrainer<T>(W, b, c, X, chain, visible_offset, hidden_offset, options).run();
+  } else {
+    BatchTrainer<T>(W, b, c, X, chain, visible_offset, hidden_offset, options).run();
+  }
 }
 
 #define CONDGEN_INSTANTIATE_RBM(T)                                                                             \
