@@ -125,17 +125,17 @@ void bind_dbm(py::module_& m) {
       "dbm_gibbs",
       [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
          const py::list& particles, int steps, int sampler, const std::vector<Index>& clamped,
-         std::uint64_t seed, std::uint64_t round) {
+         std::uint64_t seed) {
         dbm_dispatch(weights, [&](auto zero) {
           using T = decltype(zero);
           const auto params = dbm_params<T>(weights, visible_bias, hidden_bias, false);
           auto states = dbm_matrices<T>(particles, "particles", true);
           py::gil_scoped_release release;
-          condgen::dbm_gibbs(params, states, steps, dbm_sampler(sampler), clamped, seed, round);
+          condgen::dbm_gibbs(params, states, steps, dbm_sampler(sampler), clamped, seed);
         });
       },
       py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("particles"),
-      py::arg("steps"), py::arg("sampler"), py::arg("clamped"), py::arg("seed"), py::arg("round") = 0,
+      py::arg("steps"), py::arg("sampler"), py::arg("clamped"), py::arg("seed"),
       "Gibbs sweeps on DBM particles in place (clamped visible columns keep their values).");
   m.def(
       "dbm_mean_field",

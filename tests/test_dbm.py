@@ -263,8 +263,20 @@ def test_fit_defaults_and_presets():
     assert jl._sampler_code() == 1
     assert jl._layer_specs(7)[0]["centering"] is False and jl._layer_specs(7)[0]["learning_rate"] == 0.005
     assert DBM(preset="boltzmannmachines.jl", learning_rate=0.1)._layer_specs(7)[0]["learning_rate"] == 0.1
+    assert DBM()._layer_specs(7)[0]["learning_rate"] == 0.005
+    assert DBM(learning_rate=0.1)._layer_specs(7)[0]["learning_rate"] == 0.1
+    assert DBM()._layer_specs(7)[1]["centering"] is True
     rates = DBM(epochs=3, learning_rate=0.003)._fine_tune_settings(45)["rates"]
     np.testing.assert_allclose(rates, [0.003, 0.003 * 11 / 12, 0.003 * 11 / 13])
+
+
+def test_scikit_learn_parameter_access():
+    dbm = DBM(n_hiddens=[4, 2], epochs=3)
+    assert dbm.get_params()["n_hiddens"] == [4, 2] and dbm.get_params()["preset"] == "condgen"
+    assert dbm.set_params(epochs=5) is dbm and dbm.epochs == 5
+    assert repr(dbm) == "DBM(n_hiddens=[4, 2], epochs=5)"
+    with pytest.raises(ValueError, match="unknown parameter"):
+        dbm.set_params(n_hidden=3)
 
 
 def test_preset_equals_its_explicit_settings():

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "condgen/math.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/rng.hpp"
 
@@ -94,33 +95,36 @@ void logistic_in_place(RowMatrix<T>& a) {
   a.array() = (T(1) + (-a.array()).exp()).inverse();
 }
 
-/// dest <- Bernoulli(s(a)), i.e. 1 where u < s(a), row by row while the row is in cache; `a` is
-/// overwritten. Entries of columns that are not free (free[j] == 0) keep their value; every entry
-/// draws its uniform anyway, so the draws of the free entries do not depend on the mask.
+/// dest <- Bernoulli(s(a + bias)), i.e. 1 where u < s(a + bias), row by row while the row is in
+/// cache (the bias is added here rather than in a pass of its own); `a` is overwritten.
+/// u < 1 / (1 + exp(-x)) is tested as u (1 + exp(-x)) < 1, which saves a division.
+/// Entries of columns that are not free (free[j] == 0) keep their value; every entry draws its
+/// uniform anyway, so the draws of the free entries do not depend on the mask.
 template <class T, class Dest>
-void sample_logistic(RowMatrix<T>& a, Eigen::Array<T, 1, Eigen::Dynamic>& u, Dest&& dest, RandomStream& rng,
+void sample_logistic(RowMatrix<T>& a, const Eigen::Array<T, 1, Eigen::Dynamic>& minus_bias,
+                     Eigen::Array<T, 1, Eigen::Dynamic>& u, Dest&& dest, RandomStream& rng,
                      const std::vector<char>* free_mask) {
   const Index n = a.cols();
   u.resize(n);
   for (Index i = 0; i < a.rows(); ++i) {
     fill_uniforms(rng, u.data(), n);
-    auto p = a.row(i).array();
-    p = (T(1) + (-p).exp()).inverse();
+    auto scaled = a.row(i).array();
+    scaled = u * (T(1) + (minus_bias - scaled).exp());
     if (free_mask == nullptr) {
-      dest.row(i) = (u < p).template cast<T>();
+      dest.row(i) = (scaled < T(1)).template cast<T>();
     } else {
       const char* free = free_mask->data();
       for (Index j = 0; j < n; ++j) {
-        if (free[j]) dest(i, j) = u(j) < p(j) ? T(1) : T(0);
+        if (free[j]) dest(i, j) = scaled(j) < T(1) ? T(1) : T(0);
       }
     }
   }
 }
 
-/// Total input of unit layer k for rows [begin, begin + m) of `state` (one matrix per layer).
+/// Input of unit layer k from its neighbours, without the bias, for rows [begin, begin + m) of
+/// `state` (one matrix per layer).
 template <class T, class State>
-void layer_input(const DbmParams<T>& params, const std::vector<Vector<T>>& bias, State& state, Index k,
-                 Index begin, Index m, RowMatrix<T>& a) {
+void layer_input(const DbmParams<T>& params, State& state, Index k, Index begin, Index m, RowMatrix<T>& a) {
   const Index L = params.n_rbms();
   if (k == 0) {
     a.noalias() = state[1].middleRows(begin, m) * params.weights[0].transpose();
@@ -128,7 +132,6 @@ void layer_input(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
     a.noalias() = state[k - 1].middleRows(begin, m) * params.weights[k - 1];
     if (k < L) a.noalias() += state[k + 1].middleRows(begin, m) * params.weights[k].transpose();
   }
-  a.rowwise() += bias[k].transpose();
 }
 
 /// `steps` sweeps on rows [begin, end) of the particles.
@@ -139,19 +142,23 @@ void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
   const Index L = params.n_rbms();
   const Index m = end - begin;
   std::vector<RowMatrix<T>> a(L + 1);
-  for (Index k = 0; k <= L; ++k) a[k].resize(m, params.units(k));
+  std::vector<Eigen::Array<T, 1, Eigen::Dynamic>> minus_bias(L + 1);
+  for (Index k = 0; k <= L; ++k) {
+    a[k].resize(m, params.units(k));
+    minus_bias[k] = -bias[k].transpose().array();
+  }
   Eigen::Array<T, 1, Eigen::Dynamic> u;
   auto sample = [&](Index k) {
-    sample_logistic(a[k], u, particles[k].middleRows(begin, m), rng, k == 0 ? free_mask : nullptr);
+    sample_logistic(a[k], minus_bias[k], u, particles[k].middleRows(begin, m), rng, k == 0 ? free_mask : nullptr);
   };
   for (int step = 0; step < steps; ++step) {
     if (sampler == Sampler::kAlternating) {
       for (Index parity : {Index(1), Index(0)}) {
-        for (Index k = parity; k <= L; k += 2) layer_input(params, bias, particles, k, begin, m, a[k]);
+        for (Index k = parity; k <= L; k += 2) layer_input(params, particles, k, begin, m, a[k]);
         for (Index k = parity; k <= L; k += 2) sample(k);
       }
     } else {
-      for (Index k = 0; k <= L; ++k) layer_input(params, bias, particles, k, begin, m, a[k]);
+      for (Index k = 0; k <= L; ++k) layer_input(params, particles, k, begin, m, a[k]);
       for (Index k = 0; k <= L; ++k) sample(k);
     }
   }
@@ -234,7 +241,7 @@ void check_layers(const DbmParams<T>& params, const std::vector<MatrixMap<T>>& l
 
 template <class T>
 void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles, int steps, Sampler sampler,
-               const std::vector<Index>& clamped, std::uint64_t seed, std::uint64_t round) {
+               const std::vector<Index>& clamped, std::uint64_t seed) {
   params.check();
   check_layers(params, particles, 0, "particles");
   if (steps < 0) throw std::invalid_argument("steps must be non-negative");
@@ -249,7 +256,7 @@ void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles,
   const auto bias = params.combined_biases();
   const double work = sweep_work(params) * static_cast<double>(particles[0].rows()) * std::max(steps, 1);
   for_each_chunk_if(work, particles[0].rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
-    RandomStream rng(seed, kStreamDbm, (round << 32) | static_cast<std::uint64_t>(chunk));
+    RandomStream rng(seed, kStreamDbm, static_cast<std::uint64_t>(chunk));
     gibbs_chunk(params, bias, particles, begin, end, steps, sampler, free_mask.empty() ? nullptr : &free_mask,
                 rng);
   });
@@ -403,10 +410,6 @@ EnumerationPlan cheaper_plan(const DbmParams<double>& params, bool visible_fixed
   return cheaper;
 }
 
-double softplus_sum_row(const Eigen::ArrayXd& x) {
-  return (x.max(0.0) + (-x.abs()).exp().log1p()).sum();
-}
-
 /// Log of the unnormalised probability of each configuration of the given layers (rows of
 /// state[k] for given k), with the other layers summed out.
 void score_configurations(const DbmParams<double>& params, const std::vector<Vector<double>>& bias,
@@ -431,7 +434,7 @@ void score_configurations(const DbmParams<double>& params, const std::vector<Vec
     if (k > 0) a.noalias() += state[k - 1] * params.weights[k - 1];
     if (k < L) a.noalias() += state[k + 1] * params.weights[k].transpose();
     a.rowwise() += bias[k].transpose();
-    for (Index i = 0; i < c; ++i) score(i) += softplus_sum_row(a.row(i).array().transpose());
+    for (Index i = 0; i < c; ++i) score(i) += softplus_sum(a.row(i));
   }
 }
 
@@ -450,30 +453,8 @@ void fill_configurations(const DbmParams<double>& params, const EnumerationPlan&
   }
 }
 
-/// Log-sum-exp kept as (max, sum of exp(x - max)) so that partials combine in a fixed order.
-struct LogSum {
-  double max = -std::numeric_limits<double>::infinity();
-  double sum = 0.0;
-
-  static LogSum of(const Vector<double>& x) {
-    LogSum s;
-    s.max = x.maxCoeff();
-    s.sum = (x.array() - s.max).exp().sum();
-    return s;
-  }
-  void add(const LogSum& other) {
-    if (other.max > max) {
-      sum = sum * std::exp(max - other.max) + other.sum;
-      max = other.max;
-    } else {
-      sum += other.sum * std::exp(other.max - max);
-    }
-  }
-  double value() const { return max + std::log(sum); }
-};
-
 /// log sum over all configurations of the plan, with layer 0 fixed to `visible` when given.
-LogSum enumerate(const DbmParams<double>& params, const std::vector<Vector<double>>& bias,
+LogSumExp enumerate(const DbmParams<double>& params, const std::vector<Vector<double>>& bias,
                  const EnumerationPlan& plan, const double* visible, std::uint64_t first, Index c) {
   std::vector<RowMatrix<double>> state(bias.size());
   fill_configurations(params, plan, first, c, state);
@@ -483,7 +464,9 @@ LogSum enumerate(const DbmParams<double>& params, const std::vector<Vector<doubl
   }
   Vector<double> score;
   score_configurations(params, bias, plan, state, score);
-  return LogSum::of(score);
+  LogSumExp sum;
+  for (Index i = 0; i < c; ++i) sum.add(score(i));
+  return sum;
 }
 
 }  // namespace
@@ -494,14 +477,14 @@ double dbm_exact_log_partition(const DbmParams<double>& params) {
   const auto bias = params.combined_biases();
   const std::uint64_t n_configs = std::uint64_t(1) << plan.bits;
   const Index chunks = static_cast<Index>((n_configs + kConfigChunk - 1) / kConfigChunk);
-  std::vector<LogSum> partial(static_cast<std::size_t>(chunks));
+  std::vector<LogSumExp> partial(static_cast<std::size_t>(chunks));
   for_each_chunk(chunks, 1, [&](Index chunk, Index, Index) {
     const std::uint64_t first = static_cast<std::uint64_t>(chunk) * kConfigChunk;
     const Index c = static_cast<Index>(std::min<std::uint64_t>(kConfigChunk, n_configs - first));
     partial[static_cast<std::size_t>(chunk)] = enumerate(params, bias, plan, nullptr, first, c);
   });
-  LogSum total;
-  for (const auto& p : partial) total.add(p);
+  LogSumExp total;  // chunks merged in order: the same bits for any thread count
+  for (const auto& p : partial) total.merge(p);
   return total.value();
 }
 
@@ -514,7 +497,7 @@ void dbm_exact_log_unnormalized(const DbmParams<double>& params, ConstMatrixRef<
   const auto bias = params.combined_biases();
   const std::uint64_t n_configs = std::uint64_t(1) << plan.bits;
   const Index config_chunks = static_cast<Index>((n_configs + kConfigChunk - 1) / kConfigChunk);
-  std::vector<LogSum> partial(static_cast<std::size_t>(X.rows() * config_chunks));
+  std::vector<LogSumExp> partial(static_cast<std::size_t>(X.rows() * config_chunks));
   for_each_chunk(X.rows() * config_chunks, 1, [&](Index task, Index, Index) {
     const Index row = task / config_chunks;
     const std::uint64_t first = static_cast<std::uint64_t>(task % config_chunks) * kConfigChunk;
@@ -522,8 +505,8 @@ void dbm_exact_log_unnormalized(const DbmParams<double>& params, ConstMatrixRef<
     partial[static_cast<std::size_t>(task)] = enumerate(params, bias, plan, X.row(row).data(), first, c);
   });
   for (Index row = 0; row < X.rows(); ++row) {
-    LogSum total;
-    for (Index c = 0; c < config_chunks; ++c) total.add(partial[static_cast<std::size_t>(row * config_chunks + c)]);
+    LogSumExp total;
+    for (Index c = 0; c < config_chunks; ++c) total.merge(partial[static_cast<std::size_t>(row * config_chunks + c)]);
     out(row) = total.value();
   }
 }
@@ -531,9 +514,9 @@ void dbm_exact_log_unnormalized(const DbmParams<double>& params, ConstMatrixRef<
 template struct DbmParams<float>;
 template struct DbmParams<double>;
 template void dbm_gibbs<float>(const DbmParams<float>&, std::vector<MatrixMap<float>>&, int, Sampler,
-                               const std::vector<Index>&, std::uint64_t, std::uint64_t);
+                               const std::vector<Index>&, std::uint64_t);
 template void dbm_gibbs<double>(const DbmParams<double>&, std::vector<MatrixMap<double>>&, int, Sampler,
-                                const std::vector<Index>&, std::uint64_t, std::uint64_t);
+                                const std::vector<Index>&, std::uint64_t);
 template int dbm_mean_field<float>(const DbmParams<float>&, ConstMatrixRef<float>, std::vector<MatrixMap<float>>&,
                                    float, int);
 template int dbm_mean_field<double>(const DbmParams<double>&, ConstMatrixRef<double>,

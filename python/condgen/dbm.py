@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import math
 import numbers
 import warnings
@@ -67,7 +68,6 @@ class DBM:
     setting                      ``"condgen"`` (default)  ``"boltzmannmachines.jl"``
     ============================ ======================== ==================================
     ``learning_rate``            0.03                     0.005
-    ``pretrain_learning_rate``   0.005                    ``learning_rate``
     ``batch_size``               ``ceil(n_rows / 10)``    ``n_rows`` (one update per epoch)
     ``sampler``                  ``"alternating"``        ``"synchronous"``
     ``pretrain_centering``       True                     False
@@ -78,7 +78,9 @@ class DBM:
     sampler biases stronger fine-tuning; centered pre-training, 10 minibatch updates per epoch
     (whatever the number of rows, so the number of updates does not grow with the data) at 0.03
     and the alternating sampler reproduce the simulator's conditional distribution far better.
-    ``preset="boltzmannmachines.jl"`` reproduces the seed's procedure.
+    ``preset="boltzmannmachines.jl"`` reproduces the seed's procedure. With either preset,
+    ``pretrain_learning_rate=None`` means ``learning_rate`` when that is given (as Julia) and
+    0.005 otherwise.
 
     Parameters
     ----------
@@ -91,7 +93,7 @@ class DBM:
     learning_rate : float, optional
         Initial fine-tuning learning rate (preset default, see above).
     pretrain_learning_rate : float, optional
-        Pre-training learning rate (preset default, see above).
+        Pre-training learning rate (``None``: see above).
     fine_tune_learning_rates : sequence of float, optional
         One learning rate per fine-tuning epoch, replacing the decaying schedule.
     pretrain_batch_size : int
@@ -191,6 +193,25 @@ class DBM:
         self.pretrain_monitor = pretrain_monitor
         self.progress = progress
 
+    def get_params(self, deep=True):  # noqa: ARG002 - scikit-learn signature
+        """Hyperparameters as a dict (scikit-learn convention)."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params):
+        """Set hyperparameters by name; returns self."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"unknown parameter {name!r} for DBM; valid: {sorted(valid)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
+        return f"DBM({', '.join(changed)})"
+
     # ------------------------------------------------------------------------------------------
     # construction
 
@@ -238,6 +259,7 @@ class DBM:
                 if not np.all(np.isfinite(value)):
                     raise ValueError(f"layer {i}: {name} contains NaN or infinite values")
             layer.weights_, layer.visible_bias_, layer.hidden_bias_ = W, b, c
+            layer.set_params(dtype=dtype)
         self.layers_ = list(layers)
         self.n_features_in_ = self.layers_[0].weights_.shape[0]
 
@@ -297,8 +319,8 @@ class DBM:
         jl = preset == "boltzmannmachines.jl"
         if self.pretrain_learning_rate is not None:
             default_rate = self.pretrain_learning_rate
-        elif jl:
-            default_rate = 0.005 if self.learning_rate is None else self.learning_rate
+        elif self.learning_rate is not None:  # Julia: pre-training follows the given rate
+            default_rate = self.learning_rate
         else:
             default_rate = 0.005
         defaults = {
@@ -373,7 +395,8 @@ class DBM:
                 n_hidden=spec["n_hidden"], epochs=spec["epochs"], learning_rate=spec["learning_rate"],
                 batch_size=spec["batch_size"], pcd=spec["pcd"], cd_steps=spec["cd_steps"],
                 up_factor=up, down_factor=down, centering=spec["centering"], offset_rate=offset_rate,
-                dtype=dtype, seed=rng, monitor=self.pretrain_monitor, progress=self.progress,
+                dtype=dtype, seed=int(rng.integers(2**63)), monitor=self.pretrain_monitor,
+                progress=self.progress,
             )
             rbm._fit_array(Y)
             layers.append(rbm)
@@ -637,3 +660,10 @@ class DBM:
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def _same(a, b):
+    try:
+        return bool(a is b or a == b)
+    except (TypeError, ValueError):  # arrays and the like
+        return False

@@ -47,11 +47,10 @@ enum class Sampler : int {
 };
 
 /// Runs `steps` sweeps on every chain of `particles` in place. Visible columns listed in
-/// `clamped` keep their values. Randomness: stream (seed, kStreamDbm, (round << 32) | chunk).
+/// `clamped` keep their values. Chunk c of chains draws from stream (seed, kStreamDbm, c).
 template <class T>
 void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles, int steps,
-               Sampler sampler, const std::vector<Index>& clamped, std::uint64_t seed,
-               std::uint64_t round = 0);
+               Sampler sampler, const std::vector<Index>& clamped, std::uint64_t seed);
 
 /// Mean-field posterior of the hidden layers for the rows of X (boltzmann.md §4.4), written to
 /// mu[0..L-1] (unit layers 1..L). Each chunk of rows iterates until its largest change is at most
@@ -73,7 +72,9 @@ struct FineTuneSettings {
 
 /// One fine-tuning epoch over X: per minibatch, Gibbs sweeps on the persistent particles, the
 /// mean-field positive phase, the likelihood gradient of every RBM and its update. Returns the
-/// largest number of mean-field iterations used.
+/// largest number of mean-field iterations used. Randomness: the minibatch order from stream
+/// (seed, kStreamDbmShuffle, 0), the sweeps of particle chunk c before update b from
+/// (seed, kStreamDbm, (b << 32) | c).
 template <class T>
 int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particles,
                         ConstMatrixRef<T> X, const FineTuneSettings<T>& settings, std::uint64_t seed);

@@ -1,0 +1,67 @@
+"""The seed's DBM procedure (experiment.md §2) on the seed data, measured against the simulator's
+Bayes-optimal conditional distribution (experiment.md §3, 40 conditional samples per test row),
+for BoltzmannMachines.jl's preset and for condgen's defaults, 5 training seeds each."""
+
+import numpy as np
+import pytest
+
+import condgen
+from condgen.metrics import bayes_conditional_genes, conditional_marginal_error
+
+SNP_COLUMNS = list(range(50, 60))
+SEEDS = range(1, 6)
+# The seed's settings: hidden layers [30, 10, 2], pre-training 300 epochs at 0.002 (batch 1),
+# fine-tuning 100 epochs.
+SEED_SETTINGS = dict(n_hiddens=[30, 10, 2], pretrain_epochs=300, pretrain_learning_rate=0.002, epochs=100)
+
+
+@pytest.fixture(scope="module")
+def seed_data():
+    rng = np.random.default_rng(1)  # the seed's Random.seed!(1): training set, then test set
+    snps, genes = condgen.simulate_snp_gep(seed=rng)
+    test_snps, _ = condgen.simulate_snp_gep(200, n_random_samples=100, seed=rng)
+    truth = bayes_conditional_genes(test_snps, n_samples=200, n_random_samples=100)
+    return np.hstack([genes, snps]), test_snps, truth
+
+
+def cells_over_seeds(seed_data, **params):
+    """Per training seed: the experiment's cells (group x gene block) of the generated genes."""
+    X, test_snps, truth = seed_data
+    results = []
+    for seed in SEEDS:
+        dbm = condgen.DBM(seed=seed, **SEED_SETTINGS, **params).fit(X)
+        samples = dbm.sample_conditional(test_snps, SNP_COLUMNS, steps=50, n_per_row=40, seed=100 + seed)
+        np.testing.assert_array_equal(samples[:, SNP_COLUMNS], np.repeat(test_snps, 40, axis=0))
+        results.append(conditional_marginal_error(samples[:, :50], truth))
+    return results
+
+
+def mean_cell(results, group, block):
+    return np.mean([r.cells[(group, block)].frequency for r in results])
+
+
+# The cell means below average 5 x (rows x 40 samples x genes) draws, e.g. 5 x 50 x 40 x 10 =
+# 100,000 for group B x linked genes: Monte Carlo standard errors are about 0.002 (the
+# `frequency_se` of conditional_marginal_error, 0.003-0.004 per seed). The thresholds are the
+# issue's, far outside that noise; what varies is the training (seed-to-seed spread about 0.03
+# for condgen's defaults, 0.1 for the preset).
+
+
+def test_boltzmannmachines_jl_preset_learns_the_association(seed_data):
+    results = cells_over_seeds(seed_data, preset="boltzmannmachines.jl", learning_rate=0.003)
+    b_linked = mean_cell(results, "B", "linked")  # truth 0.68: the seed's DBM underestimates it
+    c_linked = mean_cell(results, "C", "linked")  # truth 0.19
+    assert b_linked > 0.50, b_linked
+    assert c_linked < 0.35, c_linked
+    for group in ("A", "B", "C"):
+        noise = mean_cell(results, group, "noise")
+        assert abs(noise - 0.15) < 0.05, (group, noise)
+
+
+def test_condgen_defaults_reproduce_the_bayes_optimal_conditionals(seed_data):
+    results = cells_over_seeds(seed_data)
+    worst = np.mean([r.worst_cell.error for r in results])
+    b_linked = mean_cell(results, "B", "linked")
+    truth_b = results[0].cells[("B", "linked")].truth
+    assert worst <= 0.04, worst  # measured 0.028 (dbm-quality.md's recipe: 0.024)
+    assert abs(b_linked - truth_b) < 0.05, (b_linked, truth_b)
