@@ -1,6 +1,13 @@
+// GCC 12 reports -Wmaybe-uninitialized inside Eigen's inlined AVX-512 packet code (a false
+// positive of its intrinsics headers); silence it here rather than for the whole project.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include "condgen/cgan.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -25,6 +32,7 @@ constexpr double kZigScale = 8388608.0;         // 2^23: magnitude bits
 struct ZigguratTables {
   std::uint32_t k[256];  // accept without further test when magnitude < k[i]
   double w[256];         // magnitude -> x
+  float w_float[256];
   double f[256];         // exp(-x^2 / 2) at the layer edges
 
   ZigguratTables() {
@@ -43,6 +51,7 @@ struct ZigguratTables {
       f[i] = std::exp(-0.5 * x * x);
       w[i] = x / kZigScale;
     }
+    for (int i = 0; i < 256; ++i) w_float[i] = static_cast<float>(w[i]);
   }
 };
 
@@ -51,59 +60,74 @@ const ZigguratTables& ziggurat() {
   return tables;
 }
 
-class NormalSource {
- public:
-  explicit NormalSource(RandomStream& rng) : rng_(rng), tables_(ziggurat()) {}
-
-  float operator()() {
-    for (;;) {
-      const std::uint32_t bits = next32();
-      const unsigned layer = bits & 0xFFu;
-      const bool negative = (bits >> 8) & 1u;
-      const std::uint32_t magnitude = bits >> 9;
-      double x = magnitude * tables_.w[layer];
-      if (magnitude < tables_.k[layer]) return static_cast<float>(negative ? -x : x);
-      if (layer == 0) {  // the tail beyond kZigR (Marsaglia 1964)
-        double tail, y;
-        do {
-          tail = -std::log(1.0 - rng_.uniform()) / kZigR;
-          y = -std::log(1.0 - rng_.uniform());
-        } while (y + y < tail * tail);
-        x = kZigR + tail;
-        return static_cast<float>(negative ? -x : x);
-      }
-      const double f_lo = tables_.f[layer], f_hi = tables_.f[layer - 1];
-      if (f_lo + rng_.uniform() * (f_hi - f_lo) < std::exp(-0.5 * x * x)) {
-        return static_cast<float>(negative ? -x : x);
-      }
+/// The rest of the ziggurat for a word whose fast test failed: the tail (Marsaglia 1964) or the
+/// wedge test, and fresh words from rng until a value is accepted.
+float ziggurat_slow(RandomStream& rng, std::uint32_t word) {
+  const ZigguratTables& t = ziggurat();
+  for (;;) {
+    const unsigned layer = word & 0xFFu;
+    const double sign = (word & 0x100u) ? -1.0 : 1.0;
+    const std::uint32_t magnitude = word >> 9;
+    const double x = magnitude * t.w[layer];
+    if (magnitude < t.k[layer]) return static_cast<float>(sign * x);
+    if (layer == 0) {
+      double tail, y;
+      do {
+        tail = -std::log(1.0 - rng.uniform()) / kZigR;
+        y = -std::log(1.0 - rng.uniform());
+      } while (y + y < tail * tail);
+      return static_cast<float>(sign * (kZigR + tail));
     }
-  }
-
- private:
-  std::uint32_t next32() {
-    if (has_spare_) {
-      has_spare_ = false;
-      return static_cast<std::uint32_t>(spare_ >> 32);
+    if (t.f[layer] + rng.uniform() * (t.f[layer - 1] - t.f[layer]) < std::exp(-0.5 * x * x)) {
+      return static_cast<float>(sign * x);
     }
-    spare_ = rng_.next();
-    has_spare_ = true;
-    return static_cast<std::uint32_t>(spare_);
+    word = static_cast<std::uint32_t>(rng.next());
   }
+}
 
-  RandomStream& rng_;
-  const ZigguratTables& tables_;
-  std::uint64_t spare_ = 0;
-  bool has_spare_ = false;
-};
+/// n standard normals from rng into out; scratch holds 2 n 32-bit words. The fast path runs
+/// branch-free over all words; the ~1.5% that fail it are finished after, in order, with further
+/// words from rng.
+void fill_normals(RandomStream& rng, float* out, Index n, std::uint32_t* scratch) {
+  const ZigguratTables& t = ziggurat();
+  std::uint32_t* words = scratch;
+  std::uint32_t* slow = scratch + n;
+  for (Index i = 0; i + 1 < n; i += 2) {
+    const std::uint64_t r = rng.next();
+    words[i] = static_cast<std::uint32_t>(r);
+    words[i + 1] = static_cast<std::uint32_t>(r >> 32);
+  }
+  if (n % 2 != 0) words[n - 1] = static_cast<std::uint32_t>(rng.next());
+  Index n_slow = 0;
+  for (Index i = 0; i < n; ++i) {
+    const std::uint32_t word = words[i], layer = word & 0xFFu, magnitude = word >> 9;
+    const float x = static_cast<float>(magnitude) * t.w_float[layer];
+    // The sign bit of the word becomes the sign bit of x (a branch would mispredict half the time).
+    std::uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    bits ^= (word & 0x100u) << 23;
+    std::memcpy(out + i, &bits, sizeof bits);
+    slow[n_slow] = static_cast<std::uint32_t>(i);
+    n_slow += magnitude >= t.k[layer];
+  }
+  for (Index s = 0; s < n_slow; ++s) out[slow[s]] = ziggurat_slow(rng, words[slow[s]]);
+}
 
 // ------------------------------------------------------------------------------------------------
 // Activations, in place on a block of pre-activations, and their derivatives expressed through
 // the activations themselves (so the pre-activations need not be kept).
 
-template <class Block>
-void activate(Activation act, Block&& z) {
-  using T = typename std::decay_t<Block>::Scalar;
-  auto a = z.array();
+template <class T>
+using FlatArray = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+/// The first `rows` rows of a row-major matrix as one flat array (they are contiguous).
+template <class T>
+FlatArray<T> flat(RowMatrix<T>& m, Index rows) {
+  return FlatArray<T>(m.data(), rows * m.cols());
+}
+
+template <class T>
+void activate(Activation act, FlatArray<T> a) {
   switch (act) {
     case Activation::identity:
       return;
@@ -122,26 +146,23 @@ void activate(Activation act, Block&& z) {
   }
 }
 
-/// delta <- delta * act'(z), given a = act(z). For the (leaky) ReLU, a > 0 exactly when z > 0.
-template <class ABlock, class DBlock>
-void activation_backward(Activation act, const ABlock& a, DBlock&& delta) {
-  using T = typename std::decay_t<DBlock>::Scalar;
-  auto d = delta.array();
-  const auto av = a.array();
+/// d <- d * act'(z), given a = act(z). For the (leaky) ReLU, a > 0 exactly when z > 0.
+template <class T>
+void activation_backward(Activation act, FlatArray<T> a, FlatArray<T> d) {
   switch (act) {
     case Activation::identity:
       return;
     case Activation::leaky_relu:
-      d = (av > T(0)).select(d, T(kLeakyReluSlope) * d);
+      d = (a > T(0)).select(d, T(kLeakyReluSlope) * d);
       return;
     case Activation::relu:
-      d = (av > T(0)).select(d, T(0));
+      d = (a > T(0)).select(d, T(0) * d);
       return;
     case Activation::sigmoid:
-      d *= av * (T(1) - av);
+      d *= a * (T(1) - a);
       return;
     case Activation::tanh:
-      d *= T(1) - av.square();
+      d *= T(1) - a.square();
       return;
   }
 }
@@ -158,11 +179,15 @@ DenseNetwork<T> zeros_like(const DenseNetwork<T>& net) {
   return out;
 }
 
-template <class T, class In, class Out>
-void forward_layer(const DenseNetwork<T>& net, Index layer, const In& in, Out&& out, bool apply_activation) {
-  out.noalias() = in * net.weights[layer];
-  out.rowwise() += net.biases[layer].transpose();
-  if (apply_activation) activate(net.activations[layer], out);
+/// The first `rows` rows of out <- act(in W + b); in has `rows` rows. The product is added to
+/// the broadcast bias, which saves Eigen's zeroing of the destination.
+template <class T, class In>
+void forward_layer(const DenseNetwork<T>& net, Index layer, const In& in, RowMatrix<T>& out, Index rows,
+                   bool apply_activation) {
+  auto block = out.topRows(rows);
+  block.rowwise() = net.biases[layer].transpose();
+  block.noalias() += in * net.weights[layer];
+  if (apply_activation) activate<T>(net.activations[layer], flat(out, rows));
 }
 
 }  // namespace
@@ -218,6 +243,8 @@ CganTrainer<T>::CganTrainer(DenseNetwork<T> generator, DenseNetwork<T> discrimin
   ema_ = gen_;
 
   noise_.resize(max_batch_, noise_columns());
+  normals_.resize(static_cast<std::size_t>(max_batch_ * (n_noise_ + noise_columns())));
+  words_.resize(2 * normals_.size());
   gen_act_.resize(gen_.n_layers() + 1);
   gen_delta_.resize(gen_.n_layers() + 1);
   gen_act_[0].resize(max_batch_, gen_.n_inputs());
@@ -256,21 +283,20 @@ template <class T>
 void CganTrainer<T>::draw_noise(Index n) {
   // One stream per step: the noise depends on the seed and the step only.
   RandomStream rng(seed_, kStreamCgan, static_cast<std::uint64_t>(steps_));
-  NormalSource normal(rng);
+  const Index n_z = n * n_noise_, n_total = n_z + n * noise_.cols();
+  fill_normals(rng, normals_.data(), n_total, words_.data());
   auto& gen_in = gen_act_[0];
   for (Index i = 0; i < n; ++i) {
-    for (Index j = 0; j < n_noise_; ++j) gen_in(i, j) = static_cast<T>(normal());
+    for (Index j = 0; j < n_noise_; ++j) gen_in(i, j) = static_cast<T>(normals_[i * n_noise_ + j]);
   }
   const T sd = static_cast<T>(options_.noise_sd);
-  for (Index i = 0; i < n; ++i) {
-    for (Index j = 0; j < noise_.cols(); ++j) noise_(i, j) = sd * static_cast<T>(normal());
-  }
+  flat(noise_, n) = sd * Eigen::Map<const Eigen::ArrayXf>(normals_.data() + n_z, n_total - n_z).template cast<T>();
 }
 
 template <class T>
 void CganTrainer<T>::generator_forward(Index n) {
   for (Index l = 0; l < gen_.n_layers(); ++l) {
-    forward_layer(gen_, l, gen_act_[l].topRows(n), gen_act_[l + 1].topRows(n), true);
+    forward_layer(gen_, l, gen_act_[l].topRows(n), gen_act_[l + 1], n, true);
   }
 }
 
@@ -288,7 +314,7 @@ double CganTrainer<T>::discriminator_step_gradients(Index n) {
   const Index m = 2 * n;
   const Index last = disc_.n_layers() - 1;
   for (Index l = 0; l <= last; ++l) {
-    forward_layer(disc_, l, disc_act_[l].topRows(m), disc_act_[l + 1].topRows(m), l < last);
+    forward_layer(disc_, l, disc_act_[l].topRows(m), disc_act_[l + 1], m, l < last);
   }
   // L = 0.5 (mean softplus(-logit_real) + mean softplus(logit_fake)) = the seed's
   // -0.5 (mean log D(real) + mean log(1 - D(fake))) without its eps.
@@ -308,7 +334,7 @@ double CganTrainer<T>::discriminator_step_gradients(Index n) {
     disc_grad_.biases[l].noalias() = d.colwise().sum().transpose();
     if (l > 0) {
       disc_delta_[l].topRows(m).noalias() = d * disc_.weights[l].transpose();
-      activation_backward(disc_.activations[l - 1], disc_act_[l].topRows(m), disc_delta_[l].topRows(m));
+      activation_backward<T>(disc_.activations[l - 1], flat(disc_act_[l], m), flat(disc_delta_[l], m));
     }
   }
   return loss * scale;
@@ -324,7 +350,7 @@ double CganTrainer<T>::generator_step_gradients(Index n) {
   in.topRows(n).rightCols(n_y_) = gen_act_[0].topRows(n).rightCols(n_y_);
   const Index last = disc_.n_layers() - 1;
   for (Index l = 0; l <= last; ++l) {
-    forward_layer(disc_, l, disc_act_[l].topRows(n), disc_act_[l + 1].topRows(n), l < last);
+    forward_layer(disc_, l, disc_act_[l].topRows(n), disc_act_[l + 1], n, l < last);
   }
   // L = mean softplus(-logit) = -mean log D([G, y]).
   const auto& logits = disc_act_[last + 1];
@@ -338,13 +364,13 @@ double CganTrainer<T>::generator_step_gradients(Index n) {
   }
   for (Index l = last; l >= 1; --l) {
     disc_delta_[l].topRows(n).noalias() = disc_delta_[l + 1].topRows(n) * disc_.weights[l].transpose();
-    activation_backward(disc_.activations[l - 1], disc_act_[l].topRows(n), disc_delta_[l].topRows(n));
+    activation_backward<T>(disc_.activations[l - 1], flat(disc_act_[l], n), flat(disc_delta_[l], n));
   }
   gen_delta_[gen_last + 1].topRows(n).noalias() =
       disc_delta_[1].topRows(n) * disc_.weights[0].topRows(n_x_).transpose();
 
   for (Index l = gen_last; l >= 0; --l) {
-    activation_backward(gen_.activations[l], gen_act_[l + 1].topRows(n), gen_delta_[l + 1].topRows(n));
+    activation_backward<T>(gen_.activations[l], flat(gen_act_[l + 1], n), flat(gen_delta_[l + 1], n));
     const auto d = gen_delta_[l + 1].topRows(n);
     gen_grad_.weights[l].noalias() = gen_act_[l].topRows(n).transpose() * d;
     gen_grad_.biases[l].noalias() = d.colwise().sum().transpose();
@@ -449,16 +475,16 @@ void cgan_generate(const DenseNetwork<T>& generator, ConstMatrixRef<T> y, Index 
   if (kind < 0 || kind > 2) throw std::invalid_argument("kind must be 0, 1 or 2");
   for_each_chunk(y.rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamCganGenerate, static_cast<std::uint64_t>(chunk));
-    NormalSource normal(rng);
     const Index n = end - begin;
+    std::vector<float> z(static_cast<std::size_t>(n * n_noise));
+    std::vector<std::uint32_t> words(2 * z.size());
+    fill_normals(rng, z.data(), n * n_noise, words.data());
     RowMatrix<T> a(n, generator.n_inputs());
-    for (Index i = 0; i < n; ++i) {
-      for (Index j = 0; j < n_noise; ++j) a(i, j) = static_cast<T>(normal());
-    }
+    a.leftCols(n_noise) = Eigen::Map<const RowMatrix<float>>(z.data(), n, n_noise).template cast<T>();
     a.rightCols(n_y) = y.middleRows(begin, n);
     for (Index l = 0; l < generator.n_layers(); ++l) {
       RowMatrix<T> next(n, generator.weights[l].cols());
-      forward_layer(generator, l, a, next, true);
+      forward_layer(generator, l, a, next, n, true);
       a.swap(next);
     }
     auto block = out.middleRows(begin, n);

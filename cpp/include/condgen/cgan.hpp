@@ -108,7 +108,9 @@ class CganTrainer {
   std::uint64_t seed_;
   std::int64_t steps_ = 0;
   // Work buffers, sized for max_batch rows (2 * max_batch for the discriminator).
-  RowMatrix<T> x_batch_, y_batch_, noise_;
+  RowMatrix<T> noise_;
+  std::vector<float> normals_;
+  std::vector<std::uint32_t> words_;
   std::vector<RowMatrix<T>> gen_act_, gen_delta_;    // [0] is the input [z, y]
   std::vector<RowMatrix<T>> disc_act_, disc_delta_;  // [0] is the input [x, y]; last: logits
 };
