@@ -50,6 +50,83 @@ void bind_common(py::module_& m) {
       py::arg("seed"), py::arg("n"), "n standard normals from the chunked streams of seed.");
 }
 
+
+// AIS (condgen.likelihood). Lists of layers come as lists of C-contiguous float64 arrays (states
+// are updated in place, so Python passes them in exactly that layout); they are mapped, not copied.
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using MutableDoubleArray = py::array_t<double, py::array::c_style>;
+
+condgen::LayerChain layer_chain(const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases) {
+  condgen::LayerChain chain;
+  for (const auto& w : weights) {
+    if (w.ndim() != 2) throw std::invalid_argument("AIS: weights must be 2-D");
+    chain.weights.emplace_back(Eigen::Map<const condgen::RowMatrix<double>>(w.data(), w.shape(0), w.shape(1)));
+  }
+  for (const auto& b : biases) {
+    if (b.ndim() != 1) throw std::invalid_argument("AIS: biases must be 1-D");
+    chain.biases.emplace_back(Eigen::Map<const condgen::Vector<double>>(b.data(), b.shape(0)));
+  }
+  return chain;
+}
+
+std::vector<condgen::MatrixRef<double>> mutable_matrices(std::vector<MutableDoubleArray>& arrays) {
+  std::vector<condgen::MatrixRef<double>> out;
+  for (auto& a : arrays) {
+    if (a.ndim() != 2) throw std::invalid_argument("AIS: states must be 2-D");
+    out.emplace_back(Eigen::Map<condgen::RowMatrix<double>>(a.mutable_data(), a.shape(0), a.shape(1)));
+  }
+  return out;
+}
+
+void bind_ais(py::module_& m) {
+  using condgen::ConstMatrixRef;
+  using condgen::ConstVectorRef;
+  m.def(
+      "ais_init_states",
+      [](const std::vector<DoubleArray>& logits, std::vector<MutableDoubleArray> states, std::uint64_t seed) {
+        std::vector<ConstVectorRef<double>> logit_refs;
+        for (const auto& l : logits) {
+          logit_refs.emplace_back(Eigen::Map<const condgen::Vector<double>>(l.data(), l.size()));
+        }
+        auto refs = mutable_matrices(states);
+        py::gil_scoped_release release;
+        condgen::ais_init_states(logit_refs, refs, seed);
+      },
+      py::arg("logits"), py::arg("states"), py::arg("seed"), "AIS start states, in place.");
+  m.def(
+      "ais_chain",
+      [](const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases,
+         const Eigen::Ref<const condgen::Vector<double>>& betas, std::int64_t first_step, Index burn_in,
+         bool synchronous, std::vector<MutableDoubleArray> states,
+         Eigen::Ref<condgen::Vector<double>> log_weights, std::uint64_t seed) {
+        const auto chain = layer_chain(weights, biases);
+        auto refs = mutable_matrices(states);
+        py::gil_scoped_release release;
+        condgen::ais_chain(chain, betas, first_step, burn_in, synchronous, refs, log_weights, seed);
+      },
+      py::arg("weights"), py::arg("biases"), py::arg("betas"), py::arg("first_step"), py::arg("burn_in"),
+      py::arg("synchronous"), py::arg("states"), py::arg("log_weights").noconvert(), py::arg("seed"),
+      "AIS steps on a chain of binary layers, in place.");
+  m.def(
+      "ais_chain_rows",
+      [](const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases,
+         const ConstMatrixRef<double>& bottom_biases, const Eigen::Ref<const condgen::Vector<double>>& betas,
+         Index n_particles, Index burn_in, std::int64_t first_row, std::uint64_t seed) {
+        const auto chain = layer_chain(weights, biases);
+        py::gil_scoped_release release;
+        return condgen::ais_chain_rows(chain, bottom_biases, betas, n_particles, burn_in, first_row, seed);
+      },
+      py::arg("weights"), py::arg("biases"), py::arg("bottom_biases"), py::arg("betas"), py::arg("n_particles"),
+      py::arg("burn_in"), py::arg("first_row"), py::arg("seed"), "Per-row AIS log weights (rows x particles).");
+  m.def("ais_rbm_pair_init", &condgen::ais_rbm_pair_init, py::arg("W1"), py::arg("b1"), py::arg("c1"),
+        py::arg("n_particles"), py::arg("burn_in"), py::arg("seed"), ReleaseGil(),
+        "Start visibles for AIS between two RBMs.");
+  m.def("ais_rbm_pair", &condgen::ais_rbm_pair, py::arg("W1"), py::arg("b1"), py::arg("c1"), py::arg("W2"),
+        py::arg("b2"), py::arg("c2"), py::arg("betas"), py::arg("first_step"), py::arg("burn_in"),
+        py::arg("V").noconvert(), py::arg("log_weights").noconvert(), py::arg("seed"), ReleaseGil(),
+        "AIS steps between two RBMs, in place.");
+}
+
 // ---- DBM (condgen.dbm) ----------------------------------------------------------------------
 // Model parameters and particles arrive as lists of C-contiguous numpy arrays of one dtype
 // (float32 or float64, chosen by the first weight matrix); condgen.dbm prepares them.
@@ -210,82 +287,6 @@ void bind_dbm(py::module_& m) {
       "Exact unnormalised log-probability of each row of X under a small float64 DBM.");
 }
 // ---- end DBM ---------------------------------------------------------------------------------
-
-// AIS (condgen.likelihood). Lists of layers come as lists of C-contiguous float64 arrays (states
-// are updated in place, so Python passes them in exactly that layout); they are mapped, not copied.
-using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
-using MutableDoubleArray = py::array_t<double, py::array::c_style>;
-
-condgen::LayerChain layer_chain(const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases) {
-  condgen::LayerChain chain;
-  for (const auto& w : weights) {
-    if (w.ndim() != 2) throw std::invalid_argument("AIS: weights must be 2-D");
-    chain.weights.emplace_back(Eigen::Map<const condgen::RowMatrix<double>>(w.data(), w.shape(0), w.shape(1)));
-  }
-  for (const auto& b : biases) {
-    if (b.ndim() != 1) throw std::invalid_argument("AIS: biases must be 1-D");
-    chain.biases.emplace_back(Eigen::Map<const condgen::Vector<double>>(b.data(), b.shape(0)));
-  }
-  return chain;
-}
-
-std::vector<condgen::MatrixRef<double>> mutable_matrices(std::vector<MutableDoubleArray>& arrays) {
-  std::vector<condgen::MatrixRef<double>> out;
-  for (auto& a : arrays) {
-    if (a.ndim() != 2) throw std::invalid_argument("AIS: states must be 2-D");
-    out.emplace_back(Eigen::Map<condgen::RowMatrix<double>>(a.mutable_data(), a.shape(0), a.shape(1)));
-  }
-  return out;
-}
-
-void bind_ais(py::module_& m) {
-  using condgen::ConstMatrixRef;
-  using condgen::ConstVectorRef;
-  m.def(
-      "ais_init_states",
-      [](const std::vector<DoubleArray>& logits, std::vector<MutableDoubleArray> states, std::uint64_t seed) {
-        std::vector<ConstVectorRef<double>> logit_refs;
-        for (const auto& l : logits) {
-          logit_refs.emplace_back(Eigen::Map<const condgen::Vector<double>>(l.data(), l.size()));
-        }
-        auto refs = mutable_matrices(states);
-        py::gil_scoped_release release;
-        condgen::ais_init_states(logit_refs, refs, seed);
-      },
-      py::arg("logits"), py::arg("states"), py::arg("seed"), "AIS start states, in place.");
-  m.def(
-      "ais_chain",
-      [](const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases,
-         const Eigen::Ref<const condgen::Vector<double>>& betas, std::int64_t first_step, Index burn_in,
-         bool synchronous, std::vector<MutableDoubleArray> states,
-         Eigen::Ref<condgen::Vector<double>> log_weights, std::uint64_t seed) {
-        const auto chain = layer_chain(weights, biases);
-        auto refs = mutable_matrices(states);
-        py::gil_scoped_release release;
-        condgen::ais_chain(chain, betas, first_step, burn_in, synchronous, refs, log_weights, seed);
-      },
-      py::arg("weights"), py::arg("biases"), py::arg("betas"), py::arg("first_step"), py::arg("burn_in"),
-      py::arg("synchronous"), py::arg("states"), py::arg("log_weights").noconvert(), py::arg("seed"),
-      "AIS steps on a chain of binary layers, in place.");
-  m.def(
-      "ais_chain_rows",
-      [](const std::vector<DoubleArray>& weights, const std::vector<DoubleArray>& biases,
-         const ConstMatrixRef<double>& bottom_biases, const Eigen::Ref<const condgen::Vector<double>>& betas,
-         Index n_particles, Index burn_in, std::int64_t first_row, std::uint64_t seed) {
-        const auto chain = layer_chain(weights, biases);
-        py::gil_scoped_release release;
-        return condgen::ais_chain_rows(chain, bottom_biases, betas, n_particles, burn_in, first_row, seed);
-      },
-      py::arg("weights"), py::arg("biases"), py::arg("bottom_biases"), py::arg("betas"), py::arg("n_particles"),
-      py::arg("burn_in"), py::arg("first_row"), py::arg("seed"), "Per-row AIS log weights (rows x particles).");
-  m.def("ais_rbm_pair_init", &condgen::ais_rbm_pair_init, py::arg("W1"), py::arg("b1"), py::arg("c1"),
-        py::arg("n_particles"), py::arg("burn_in"), py::arg("seed"), ReleaseGil(),
-        "Start visibles for AIS between two RBMs.");
-  m.def("ais_rbm_pair", &condgen::ais_rbm_pair, py::arg("W1"), py::arg("b1"), py::arg("c1"), py::arg("W2"),
-        py::arg("b2"), py::arg("c2"), py::arg("betas"), py::arg("first_step"), py::arg("burn_in"),
-        py::arg("V").noconvert(), py::arg("log_weights").noconvert(), py::arg("seed"), ReleaseGil(),
-        "AIS steps between two RBMs, in place.");
-}
 
 // --- RBM kernels (condgen/rbm.hpp): one overload per dtype; noconvert makes pybind11 pick the
 // overload of the array's dtype instead of silently copying.

@@ -287,3 +287,64 @@ def test_float32_rbm_is_estimated_in_float64(trained_rbm):
     as_double = SimpleNamespace(**{k: getattr(single, k).astype(np.float64)
                                    for k in ("weights_", "visible_bias_", "hidden_bias_")})
     assert single.log_partition(n_temperatures=50, seed=1) == log_partition(as_double, n_temperatures=50, seed=1)
+
+
+@pytest.fixture(scope="module")
+def trained_dbm():
+    X = _bars_and_stripes(200, 3, seed=1)
+    return condgen.DBM(n_hiddens=[6, 4], epochs=30, pretrain_epochs=30, seed=0).fit(X), X
+
+
+def test_trained_dbm_ais_matches_exact(trained_dbm):
+    dbm, X = trained_dbm
+    exact = dbm.exact_log_partition()
+    estimate = dbm.log_partition(n_temperatures=1000, seed=0)
+    _close(estimate, exact)
+    assert dbm.log_partition(method="exact") == (exact, 0.0)
+    # per-sample AIS of the likelihood, log Z exact so that the per-row estimates are tested alone
+    rows = X[:20]
+    _close(dbm.log_likelihood(rows, log_partition=exact, n_temperatures=300, seed=1),
+           dbm.exact_log_likelihood(rows))
+    assert dbm.log_likelihood(rows, method="exact").value == dbm.exact_log_likelihood(rows)
+
+
+def test_trained_dbm_lower_bound_is_below_the_likelihood(trained_dbm):
+    dbm, X = trained_dbm
+    bound = dbm.log_prob_lower_bound(X, method="exact")
+    assert bound.sd == 0.0
+    # the mean-field bound of a trained model is below, but not far below, the exact value
+    assert dbm.exact_log_likelihood(X) - 0.5 < bound.value < dbm.exact_log_likelihood(X)
+    with_ais = dbm.log_prob_lower_bound(X, n_temperatures=1000, seed=2)
+    assert abs(with_ais.value - bound.value) <= 3 * with_ais.sd
+
+
+def test_deep_dbm_from_rbms_ais_matches_exact():
+    rng = np.random.default_rng(20)
+    rbms = []
+    for nv, nh in ((6, 4), (4, 4), (4, 3)):
+        rbm = condgen.BernoulliRBM()
+        rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = (rng.normal(0, 1, (nv, nh)), rng.normal(0, 1, nv),
+                                                             rng.normal(0, 1, nh))
+        rbms.append(rbm)
+    dbm = condgen.DBM.from_rbms(rbms)
+    _close(dbm.log_partition(n_temperatures=1000, seed=3), dbm.exact_log_partition())
+
+
+def test_empirical_log_likelihood():
+    from condgen.likelihood import empirical_log_likelihood
+
+    generated = np.array([[0, 1], [0, 1], [1, 1], [0, 0.0]])
+    assert empirical_log_likelihood([[0, 1], [1, 1.0]], generated) == pytest.approx(
+        (math.log(0.5) + math.log(0.25)) / 2)
+    with pytest.raises(ValueError, match="row 1 of X does not occur"):
+        empirical_log_likelihood([[0, 1], [1, 0.0]], generated)
+    # a tiny RBM: with many exact-enough samples the estimate approaches the exact likelihood
+    rbm = condgen.BernoulliRBM()
+    rng = np.random.default_rng(21)
+    rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = rng.normal(0, 1, (3, 2)), rng.normal(0, 1, 3), np.zeros(2)
+    X = _states(3)
+    exact = rbm.exact_log_likelihood(X)
+    samples = rbm.sample(20_000, burn_in=20, seed=22)
+    # independent chains: per state, log(frequency) has sd about sqrt((1 - p) / (n p)), at most
+    # 0.033 here (the least likely state has p = 0.043), so 0.1 is over 3 sds for their mean
+    assert empirical_log_likelihood(X, samples) == pytest.approx(exact, abs=0.1)

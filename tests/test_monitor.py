@@ -159,29 +159,46 @@ def test_progress_quiet_by_default_and_shown_on_request(capfd, monkeypatch):
     assert "fitting _Model" in capfd.readouterr().err
 
 
-def test_progress_bar_shows_latest_values(monkeypatch):
+class _RecordingBar:
     shown = []
 
-    class Bar:
-        def __init__(self, total, progress, desc):
-            assert (total, progress) == (3, True)
+    def __init__(self, total, progress, desc):
+        self.total = total
 
-        def set_postfix(self, values, refresh):
-            shown.append(dict(values))
+    def set_postfix(self, values, refresh):
+        self.shown.append(dict(values))
 
-        def update(self, n):
-            pass
+    def update(self, n=1):
+        pass
 
-        def __enter__(self):
-            return self
+    def __enter__(self):
+        return self
 
-        def __exit__(self, *exc):
-            pass
+    def __exit__(self, *exc):
+        pass
 
-    monkeypatch.setattr("condgen.monitor.progress_bar", Bar)
+
+def test_progress_bar_shows_latest_values(monkeypatch):
+    _RecordingBar.shown = []
+    monkeypatch.setattr("condgen.monitor.progress_bar", _RecordingBar)
     monitor, _ = monitored_fit(_Model(epochs=3), X, "free_energy", progress=True)
-    assert shown[-1] == {"free_energy[training data]": round(monitor.records[-1].value, 4)}
-    assert len(shown) == 3
+    assert _RecordingBar.shown[-1] == {"free_energy[training data]": round(monitor.records[-1].value, 4)}
+    assert len(_RecordingBar.shown) == 3
+
+
+def test_model_progress_bars_show_the_monitor(monkeypatch):
+    from condgen import DBM, BernoulliRBM
+
+    _RecordingBar.shown = []
+    monkeypatch.setattr("condgen.rbm.progress_bar", _RecordingBar)
+    monkeypatch.setattr("condgen.dbm.progress_bar", _RecordingBar)
+    monitor = Monitor("reconstruction_error", data=X)
+    BernoulliRBM(n_hidden=2, epochs=2, monitor=monitor, seed=0).fit(X)
+    assert _RecordingBar.shown == [{"reconstruction_error[training data]": round(r.value, 4)} for r in monitor]
+    _RecordingBar.shown = []
+    monitor = Monitor("exact_log_likelihood", data=X)
+    DBM(n_hiddens=[2], epochs=2, pretrain_epochs=1, monitor=monitor, batch_size=2, seed=0).fit(X)
+    assert _RecordingBar.shown[-1] == {"exact_log_likelihood[training data]": round(monitor.records[-1].value, 4)}
 
 
 @pytest.mark.parametrize(("evaluations", "error", "match"), [
@@ -234,3 +251,100 @@ def test_monitored_rbm_fit_records_the_models_own_numbers():
     assert abs(ais.value - exact) <= 3 * ais.sd  # an AIS estimate with its reported sd
     assert last[("log_partition", "")].sd == ais.sd
     assert "log_likelihood" in monitor.metrics
+
+
+def test_monitored_dbm_fit_with_pretraining_layers():
+    from condgen import DBM
+    from condgen.monitor import LowerBound
+
+    rng = np.random.default_rng(1)
+    X = (rng.random((40, 6)) < 0.4).astype(float)
+    settings = {"n_hiddens": [4, 3], "epochs": 3, "pretrain_epochs": 2, "seed": 2}
+    layer_states = []
+
+    def snapshot(rbm, data):  # a custom evaluation: keep a copy of the layer after each epoch
+        layer_states.append((rbm.weights_.copy(), rbm.hidden_bias_.copy(), rbm.up_factor))
+        return []
+
+    monitor, dbm = monitored_fit(DBM(**settings), X, [LowerBound(method="exact"), "exact_log_likelihood"],
+                                 pretrain_evaluations=["reconstruction_error", snapshot])
+    np.testing.assert_array_equal(dbm.layers_[1].weights_, DBM(**settings).fit(X).layers_[1].weights_)
+    assert dbm.pretrain_monitor is None and dbm.monitor is None
+    assert [r.epoch for r in monitor if r.metric == "lower_bound"] == [1, 2, 3]
+    last = {r.metric: r.value for r in monitor if r.epoch == 3}
+    assert last["lower_bound"] < last["exact_log_likelihood"] == pytest.approx(dbm.exact_log_likelihood(X))
+    assert last["log_partition"] == pytest.approx(dbm.exact_log_partition())
+    # one monitor per pre-trained layer; the second one sees the data through the trained first layer
+    assert len(monitor.pretraining) == 2
+    first, second = monitor.pretraining
+    assert [r.epoch for r in first] == [1, 2] and [r.epoch for r in second] == [1, 2]
+    W, c, up = layer_states[1]  # the first layer after its last epoch
+    np.testing.assert_allclose(second.data["training data"], 1 / (1 + np.exp(-up * (X @ W + c))), rtol=1e-12)
+    assert up == 2.0
+
+
+SIMULATOR = {"n_samples": 40, "n_snps": 3, "n_genes": 5, "n_random_samples": 20}
+
+
+class _Generator:
+    """CGAN stand-in: generate(y) draws genes from the true conditional probabilities of y's rows."""
+
+    def __init__(self, epochs=2, monitor=None):
+        self.epochs, self.monitor = epochs, monitor
+
+    def fit(self, X, y):
+        self.fitted_on_ = (X.shape, y.shape)
+        for epoch in range(1, self.epochs + 1):
+            self.monitor(self, epoch)
+        return self
+
+    def generate(self, y, seed=None):
+        from condgen.metrics import bayes_conditional_genes
+
+        p = bayes_conditional_genes(y, **SIMULATOR)
+        return (np.random.default_rng(seed).random(p.shape) < p).astype(float)
+
+
+def test_conditional_marginal_error_monitor_for_generators_and_dbms():
+    from condgen import DBM, simulate_snp_gep
+    from condgen.metrics import bayes_conditional_genes, conditional_marginal_error
+    from condgen.monitor import ConditionalMarginalError
+
+    snps, genes = simulate_snp_gep(**SIMULATOR, seed=0)
+    truth = bayes_conditional_genes(snps, **SIMULATOR)
+    # a generator (CGAN-like): fit(X, y) through monitored_fit, conditions repeated n_per_row times
+    evaluation = ConditionalMarginalError(snps, truth, n_per_row=5, n_linked=3, seed=4)
+    monitor, model = monitored_fit(_Generator(), genes, evaluation, y=snps)
+    assert model.fitted_on_ == ((40, 5), (40, 3))
+    rng = np.random.default_rng(4)  # the evaluation's stream, continued from epoch to epoch
+    repeated = np.repeat(snps, 5, axis=0)
+    _Generator().generate(repeated, seed=rng)
+    expected = conditional_marginal_error(_Generator().generate(repeated, seed=rng), truth, n_linked=3)
+    second = {(r.metric, r.dataset): r for r in monitor if r.epoch == 2}
+    assert second[("marginal_error", "")][3:] == (expected.mae, expected.mae_se)
+    assert second[("worst_cell", "")].value == expected.worst_cell.error
+    assert second[("cell_frequency", "B/linked")].value == expected.cells[("B", "linked")].frequency
+    # a DBM: SNP columns clamped, the gene columns compared
+    X = np.hstack([genes, snps])
+    dbm = DBM(n_hiddens=[4], epochs=2, pretrain_epochs=2, seed=1).fit(X)
+    evaluation = ConditionalMarginalError(snps, truth, n_per_row=3, condition_columns=[5, 6, 7], n_linked=3,
+                                          seed=5)
+    records = evaluation(dbm, {})
+    samples = dbm.sample_conditional(snps, [5, 6, 7], n_per_row=3, seed=np.random.default_rng(5))
+    assert records[0][2] == conditional_marginal_error(samples[:, :5], truth, n_linked=3).mae
+    with pytest.raises(ValueError, match="condition_columns"):
+        ConditionalMarginalError(snps, truth)(dbm, {})
+
+
+def test_weights_norm_for_rbms_and_dbms():
+    from types import SimpleNamespace
+
+    rbm = SimpleNamespace(weights_=np.array([[3.0, 4.0]]), visible_bias_=np.array([1.0]),
+                          hidden_bias_=np.array([0.0, 2.0]))
+    monitor = Monitor("weights_norm")
+    monitor(rbm, 1)
+    assert [(r.dataset, r.value) for r in monitor] == [("weights", 5.0), ("visible_bias", 1.0), ("hidden_bias", 2.0)]
+    monitor = Monitor("weights_norm")
+    monitor(SimpleNamespace(layers_=[rbm, rbm]), 7)
+    assert [r.dataset for r in monitor][3:] == ["layer 2/weights", "layer 2/visible_bias", "layer 2/hidden_bias"]
+    assert {r.epoch for r in monitor} == {7}

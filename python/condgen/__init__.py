@@ -10,6 +10,7 @@ from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
 from .cgan import CGAN
 from .dbm import DBM, TrainLayer
+from .monitor import Monitor, monitored_fit
 from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
@@ -22,6 +23,8 @@ __all__ = [
     "likelihood",
     "metrics",
     "monitor",
+    "Monitor",
+    "monitored_fit",
     "plot",
     "set_num_threads",
     "simulate_snp_gep",

@@ -21,6 +21,13 @@ def progress_bar(total: int, progress, desc: str):
     return tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
 
 
+def show_monitor(bar, monitor) -> None:
+    """Show the latest values of a monitor that keeps them (``condgen.Monitor``) next to the bar."""
+    latest = getattr(monitor, "latest", None)
+    if callable(latest):
+        bar.set_postfix(latest(), refresh=False)
+
+
 class _NoBar:
     def update(self, n=1):
         pass

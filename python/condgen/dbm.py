@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import _core
-from ._progress import progress_bar
+from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
 from ._validation import as_matrix, check_binary, check_choice, check_int, check_real
 from .rbm import BernoulliRBM
@@ -420,6 +420,7 @@ class DBM:
                 bar.update()
                 if self.monitor is not None:
                     self.monitor(self, epoch)
+                    show_monitor(bar, self.monitor)
         self.fine_tune_particles_ = particles
 
     def _param_lists(self, dtype=None):
@@ -656,6 +657,53 @@ class DBM:
         params = self._param_lists(np.float64)
         log_unnormalized = _core.dbm_exact_log_unnormalized(*params, X)
         return float(np.mean(log_unnormalized) - _core.dbm_exact_log_partition(*params))
+
+    # ------------------------------------------------------------------------------------------
+    # likelihood estimates (condgen.likelihood)
+
+    def log_partition(self, method="ais", n_temperatures=100, n_particles=100, burn_in=5, temperatures=None,
+                      variant="fixed", seed=None, progress=None):
+        """log Z as ``LogEstimate(value, sd)``: AIS (boltzmann.md §6.6) or ``method="exact"`` (sd 0).
+
+        AIS keeps the even layers (visible, h2, ...) as its state and sums out the odd ones. By
+        default it starts from exact draws of the zero-weight model and uses valid alternating
+        transitions; ``variant="boltzmannmachines.jl"`` reproduces Julia's biased version (start
+        state from the hidden biases only, synchronous sweeps). See
+        :func:`condgen.likelihood.ais_log_weights` for the other arguments.
+        """
+        from .likelihood import log_partition
+
+        return log_partition(self, method, n_temperatures=n_temperatures, temperatures=temperatures,
+                             n_particles=n_particles, burn_in=burn_in, variant=variant, seed=seed,
+                             progress=progress)
+
+    def log_likelihood(self, X, method="ais", log_partition=None, n_temperatures=100, n_particles=100, burn_in=5,
+                       temperatures=None, variant="fixed", seed=None, progress=None):
+        """Mean log-likelihood of the rows of ``X`` as ``LogEstimate(value, sd)`` (boltzmann.md §6.7).
+
+        With AIS, every row's unnormalised probability is estimated by its own AIS run over the
+        hidden layers (in parallel over rows), and log Z by :meth:`log_partition` unless given.
+        """
+        from .likelihood import log_likelihood
+
+        return log_likelihood(self, X, method, log_partition=log_partition, n_temperatures=n_temperatures,
+                              temperatures=temperatures, n_particles=n_particles, burn_in=burn_in,
+                              variant=variant, seed=seed, progress=progress)
+
+    def log_prob_lower_bound(self, X, log_partition=None, method="ais", n_temperatures=100, n_particles=100,
+                             burn_in=5, temperatures=None, seed=None, progress=None):
+        """Variational lower bound of the mean log-likelihood from the mean-field activations.
+
+        ``LogEstimate(value, sd)`` (boltzmann.md §6.7); log Z from :meth:`log_partition` with
+        ``method`` and the AIS settings unless ``log_partition`` is given.
+        """
+        from .likelihood import log_prob_lower_bound
+
+        if log_partition is None:
+            log_partition = self.log_partition(method, n_temperatures=n_temperatures, n_particles=n_particles,
+                                               burn_in=burn_in, temperatures=temperatures, seed=seed,
+                                               progress=progress)
+        return log_prob_lower_bound(self, X, log_partition=log_partition)
 
 
 def _sigmoid(x):

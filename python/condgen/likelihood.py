@@ -38,6 +38,7 @@ __all__ = [
     "LogEstimate",
     "ais_log_weights",
     "ais_standard_deviation",
+    "empirical_log_likelihood",
     "log_likelihood",
     "log_likelihood_difference",
     "log_mean_exp",
@@ -435,3 +436,22 @@ def log_likelihood_difference(rbm1, rbm2, X, log_partition_ratio=None, **ais_kwa
         ratio = _as_log_estimate(log_partition_ratio, "log_partition_ratio")
     difference = (_rbm_free_energy(W2, b2, c2, X) - _rbm_free_energy(W1, b1, c1, X)).mean()
     return LogEstimate(float(difference + ratio.value), ratio.sd)
+
+
+def empirical_log_likelihood(X, generated) -> float:
+    """Mean log relative frequency of the rows of ``X`` among the rows of ``generated`` (spec §6.7).
+
+    A model-free likelihood estimate for any generator: e.g.
+    ``empirical_log_likelihood(X, dbm.sample(100_000))``. Rows match exactly; a row of ``X``
+    that never occurs in ``generated`` raises ValueError (more samples are needed).
+    """
+    X = _check_data(X, None)
+    generated = _check_data(generated, X.shape[1], "generated")
+    rows, counts = np.unique(generated, axis=0, return_counts=True)
+    frequency = {row.tobytes(): count / generated.shape[0] for row, count in zip(rows, counts)}
+    found = np.array([frequency.get(row.tobytes(), 0.0) for row in X])
+    if np.any(found == 0.0):
+        missing = int(np.argmax(found == 0.0))
+        raise ValueError(f"not enough generated samples: row {missing} of X does not occur among the "
+                         f"{generated.shape[0]} generated rows")
+    return float(np.mean(np.log(found)))

@@ -12,12 +12,16 @@ of evaluations on one or several named data sets (Julia's ``DataDict``) and stor
     monitor.to_dataframe()          # with pandas installed
 
 or in one step, ``monitor, rbm = monitored_fit(BernoulliRBM(epochs=30), X, [...], data=...)``.
+A DBM's pre-training is monitored layer by layer with :class:`PretrainMonitor` (its
+``pretrain_monitor=`` hook), or with ``monitored_fit(..., pretrain_evaluations=[...])``.
 
-Ready-made evaluations (names usable as strings): ``"reconstruction_error"``, ``"free_energy"``,
-``"exact_log_likelihood"``, ``"log_likelihood"`` (AIS), ``"lower_bound"`` (DBMs),
-``"mean_difference"``, ``"correlation_difference"`` (Julia's ``monitorcordiff``). An evaluation is
-any callable ``(model, data) -> iterable of (metric, dataset, value, sd)``, so custom ones are a
-small function.
+Ready-made evaluations (names usable as strings): ``"reconstruction_error"``, ``"free_energy"``
+(RBMs), ``"exact_log_likelihood"``, ``"log_likelihood"`` (AIS), ``"lower_bound"`` (DBMs),
+``"mean_difference"``, ``"correlation_difference"`` (Julia's ``monitorcordiff``),
+``"weights_norm"``, and :class:`ConditionalMarginalError` (conditional generation against a known
+truth, for DBMs and CGANs). An evaluation is any callable
+``(model, data) -> iterable of (metric, dataset, value, sd)``, so custom ones are a small function.
+When the model's own progress bar is on, it shows the monitor's latest values.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from ._validation import as_matrix, check_int
 
 __all__ = [
     "AISLogLikelihood",
+    "ConditionalMarginalError",
     "CorrelationDifference",
     "ExactLogLikelihood",
     "FreeEnergy",
@@ -39,7 +44,9 @@ __all__ = [
     "MeanDifference",
     "Monitor",
     "MonitorRecord",
+    "PretrainMonitor",
     "ReconstructionError",
+    "WeightsNorm",
     "monitored_fit",
 ]
 
@@ -88,6 +95,26 @@ class ExactLogLikelihood:
         return [(self.name, key, float(model.exact_log_likelihood(X)), NAN) for key, X in data.items()]
 
 
+class WeightsNorm:
+    """Norms of the parameters (Julia's ``monitorweightsnorm!``); needs no data.
+
+    Records ``weights_norm`` with data sets ``"weights"`` (Frobenius norm), ``"visible_bias"``
+    and ``"hidden_bias"``; for a DBM prefixed by the layer, ``"layer 1/weights"`` and so on.
+    """
+
+    name = "weights_norm"
+
+    def __call__(self, model, data):  # noqa: ARG002 - no data needed
+        is_dbm = hasattr(model, "layers_")
+        records = []
+        for number, rbm in enumerate(model.layers_ if is_dbm else [model], start=1):
+            prefix = f"layer {number}/" if is_dbm else ""
+            for part in ("weights", "visible_bias", "hidden_bias"):
+                value = float(np.linalg.norm(np.asarray(getattr(rbm, part + "_"), dtype=np.float64)))
+                records.append((self.name, prefix + part, value, NAN))
+        return records
+
+
 class _AISEvaluation:
     """Shared AIS settings; one log Z estimate per call, reused for every data set."""
 
@@ -112,6 +139,13 @@ class AISLogLikelihood(_AISEvaluation):
     Records ``log_likelihood`` per data set (sd: the AIS standard deviation, for DBMs combined with
     that of the per-sample estimates) and ``log_partition`` with data set ``""`` (Julia's
     ``aislogr``, here the log Z estimate itself).
+
+    Parameters
+    ----------
+    n_temperatures, n_particles, burn_in
+        AIS settings (see :func:`condgen.likelihood.ais_log_weights`).
+    seed : None, int or numpy.random.Generator
+        One stream for the whole fit: every epoch draws fresh, reproducible AIS runs.
     """
 
     name = "log_likelihood"
@@ -129,7 +163,8 @@ class LowerBound(_AISEvaluation):
     """The DBM's variational lower bound of the mean log-likelihood (spec §6.7) per data set.
 
     ``method="ais"`` estimates log Z by AIS once per call (recorded as ``log_partition``);
-    ``"exact"`` enumerates (tiny models).
+    ``"exact"`` enumerates (tiny models). The other parameters are those of
+    :class:`AISLogLikelihood`.
     """
 
     name = "lower_bound"
@@ -147,8 +182,8 @@ class LowerBound(_AISEvaluation):
             log_z = model.log_partition(method="exact")
         records = [("log_partition", "", float(log_z.value), float(log_z.sd))]
         for key, X in data.items():
-            value = float(model.log_prob_lower_bound(X, log_partition=log_z))
-            records.append((self.name, key, value, float(log_z.sd)))
+            bound = model.log_prob_lower_bound(X, log_partition=log_z)
+            records.append((self.name, key, float(bound.value), float(bound.sd)))
         return records
 
 
@@ -208,6 +243,74 @@ class CorrelationDifference(_SampleComparison):
         return _correlations(X)
 
 
+def _default_conditional_sampler(model, conditions, n_per_row, rng, columns):
+    if hasattr(model, "generate"):  # a CGAN: one generated row per condition row
+        return model.generate(np.repeat(conditions, n_per_row, axis=0), seed=rng)
+    if columns is None:
+        raise ValueError("conditional sampling from a Boltzmann machine needs condition_columns")
+    samples = model.sample_conditional(conditions, columns, n_per_row=n_per_row, seed=rng)
+    return np.delete(samples, columns, axis=1)
+
+
+class ConditionalMarginalError:
+    """Conditional generation against the true conditional probabilities (experiment.md §3).
+
+    Every call draws ``n_per_row`` samples per condition row and records, with data set ``""``:
+    ``marginal_error`` (the MAE of :func:`condgen.metrics.conditional_marginal_error`, with its
+    Monte Carlo standard error as sd) and ``worst_cell`` (the largest ``|mean frequency - truth|``
+    of a group x block cell), plus ``cell_frequency`` per cell (data set ``"group/block"``).
+
+    Parameters
+    ----------
+    conditions : array-like of shape (n_rows, n_conditions)
+        The condition rows (e.g. the test SNPs).
+    truth : array-like of shape (n_rows, n_targets)
+        True ``P(target = 1 | condition row)``, e.g. :func:`condgen.metrics.bayes_conditional_genes`.
+    n_per_row : int
+        Samples per condition row.
+    condition_columns : sequence of int, optional
+        For Boltzmann machines: the visible columns clamped to the conditions
+        (``model.sample_conditional``); the other columns are the targets, in order. A model with
+        ``generate`` (a CGAN) is given the repeated condition rows instead.
+    groups, blocks, n_linked
+        As for :func:`condgen.metrics.conditional_marginal_error`.
+    sampler : callable, optional
+        ``sampler(model, conditions, n_per_row, rng)`` -> samples in the layout of
+        :func:`condgen.metrics.conditional_marginal_error`, replacing the default.
+    seed : None, int or numpy.random.Generator
+    """
+
+    name = "marginal_error"
+
+    def __init__(self, conditions, truth, n_per_row=40, condition_columns=None, groups=None, blocks=None,
+                 n_linked=10, sampler=None, seed=None):
+        self.conditions = as_matrix(conditions, "conditions")
+        self.truth = as_matrix(truth, "truth")
+        if self.truth.shape[0] != self.conditions.shape[0]:
+            raise ValueError(f"truth has {self.truth.shape[0]} rows, conditions {self.conditions.shape[0]}")
+        self.n_per_row = check_int(n_per_row, "n_per_row", minimum=1)
+        self.condition_columns = None if condition_columns is None else list(condition_columns)
+        self.groups, self.blocks, self.n_linked = groups, blocks, n_linked
+        self.sampler = sampler
+        self._rng = as_generator(seed)
+
+    def __call__(self, model, data):  # noqa: ARG002 - the data sets are not used
+        from .metrics import conditional_marginal_error
+
+        if self.sampler is None:
+            samples = _default_conditional_sampler(model, self.conditions, self.n_per_row, self._rng,
+                                                   self.condition_columns)
+        else:
+            samples = self.sampler(model, self.conditions, self.n_per_row, self._rng)
+        result = conditional_marginal_error(samples, self.truth, groups=self.groups, blocks=self.blocks,
+                                            n_linked=self.n_linked)
+        records = [(self.name, "", result.mae, result.mae_se),
+                   ("worst_cell", "", result.worst_cell.error, result.worst_cell.se)]
+        records += [("cell_frequency", f"{group}/{block}", cell.frequency, cell.frequency_se)
+                    for (group, block), cell in result.cells.items()]
+        return records
+
+
 _NAMED = {
     "reconstruction_error": ReconstructionError,
     "free_energy": FreeEnergy,
@@ -216,6 +319,7 @@ _NAMED = {
     "lower_bound": LowerBound,
     "mean_difference": MeanDifference,
     "correlation_difference": CorrelationDifference,
+    "weights_norm": WeightsNorm,
 }
 
 
@@ -259,6 +363,9 @@ class Monitor:
     ----------
     records : list of MonitorRecord
         Everything recorded so far, in order.
+    pretraining : list of Monitor
+        The monitors of a DBM's pre-trained layers, bottom first, when :func:`monitored_fit`
+        was asked for them (empty otherwise).
 
     Examples
     --------
@@ -274,6 +381,7 @@ class Monitor:
         self.data = _as_datadict(data)
         self.every = check_int(every, "every", minimum=1)
         self.records = []
+        self.pretraining = []
         self._bar = None
 
     def __call__(self, model, epoch):
@@ -358,7 +466,48 @@ class Monitor:
         return f"Monitor({len(self.records)} records, metrics={self.metrics})"
 
 
-def monitored_fit(model, X, evaluations=("reconstruction_error",), data=None, every=1, progress=None):
+class PretrainMonitor:
+    """A DBM's ``pretrain_monitor=`` hook: one :class:`Monitor` per pre-trained layer.
+
+    The DBM calls it as ``(rbm, epoch)`` for every epoch of every layer. The first layer is
+    evaluated on ``data``; each next layer on the data propagated through the layer below,
+    ``rbm.hidden_probs(X, factor=rbm.up_factor)`` (what the layer is trained on; Julia's
+    ``propagateforward``). Use a fresh instance for every fit.
+
+    Parameters
+    ----------
+    evaluations, data, every
+        As for :class:`Monitor` (evaluations that need binary data, such as the exact
+        log-likelihood, only suit the first layer).
+
+    Attributes
+    ----------
+    layers : list of Monitor
+        One per layer, bottom first.
+    """
+
+    def __init__(self, evaluations=(), data=None, every=1):
+        if isinstance(evaluations, str) or callable(evaluations):
+            evaluations = [evaluations]
+        self.evaluations = [_as_evaluation(item) for item in evaluations]
+        self.data = _as_datadict(data)
+        self.every = check_int(every, "every", minimum=1)
+        self.layers = []
+        self._rbm = None
+
+    def __call__(self, rbm, epoch):
+        if rbm is not self._rbm:
+            data = self.data
+            if self._rbm is not None:
+                below = self._rbm
+                data = {key: below.hidden_probs(X, factor=below.up_factor) for key, X in self.layers[-1].data.items()}
+            self.layers.append(Monitor(self.evaluations, data, self.every))
+            self._rbm = rbm
+        self.layers[-1](rbm, epoch)
+
+
+def monitored_fit(model, X, evaluations=("reconstruction_error",), data=None, every=1, progress=None,
+                  pretrain_evaluations=None, pretrain_data=None, y=None):
     """Fit ``model`` on ``X`` with a :class:`Monitor` attached; returns ``(monitor, model)``.
 
     Julia's ``monitored_fitrbm`` / ``monitored_fitdbm``. The model's ``monitor`` (and ``progress``)
@@ -375,30 +524,51 @@ def monitored_fit(model, X, evaluations=("reconstruction_error",), data=None, ev
     data : array-like or dict, optional
         Data sets to evaluate on; default ``{"training data": X}``.
     progress : bool or None
-        A progress bar over the epochs showing the latest monitored values; None = only in an
-        interactive terminal.
+        A progress bar over the epochs (for a DBM, the fine-tuning epochs) showing the latest
+        monitored values; None = only in an interactive terminal.
+    pretrain_evaluations : optional
+        DBMs: evaluations of every pre-trained layer (a :class:`PretrainMonitor`), on
+        ``pretrain_data`` (default: the data of the fine-tuning monitor).
+    y : array-like, optional
+        Second argument of ``fit`` (a CGAN's conditions: ``model.fit(X, y)``).
 
     Returns
     -------
     monitor : Monitor
+        With ``monitor.pretraining`` holding the layers' monitors when asked for.
     model : the fitted model (the same object)
     """
     if not hasattr(model, "monitor"):
         raise TypeError(f"{type(model).__name__} has no monitor hook")
     monitor = Monitor(evaluations, X if data is None else data, every=every)
-    saved = {name: getattr(model, name) for name in ("monitor", "progress") if hasattr(model, name)}
+    hooks = ("monitor", "progress")
+    pretrain = None
+    if pretrain_evaluations is not None:
+        if not hasattr(model, "pretrain_monitor"):
+            raise TypeError(f"{type(model).__name__} has no pretrain_monitor hook")
+        pretrain = PretrainMonitor(pretrain_evaluations, monitor.data if pretrain_data is None else pretrain_data,
+                                   every=every)
+        hooks += ("pretrain_monitor",)
+    saved = {name: getattr(model, name) for name in hooks if hasattr(model, name)}
     total = getattr(model, "epochs", None)
     with progress_bar(total if isinstance(total, int) else None, progress,
                       f"fitting {type(model).__name__}") as bar:
         monitor._bar = bar
         try:
             model.monitor = monitor
+            if pretrain is not None:
+                model.pretrain_monitor = pretrain
             if "progress" in saved:
                 model.progress = False  # one bar, ours, with the monitored values
-            model.fit(X)
+            if y is None:
+                model.fit(X)
+            else:
+                model.fit(X, y)
         finally:
             monitor._bar = None
             for name, value in saved.items():
                 setattr(model, name, value)
+    if pretrain is not None:
+        monitor.pretraining = pretrain.layers
     return monitor, model
 

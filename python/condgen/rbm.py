@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import _core
-from ._progress import progress_bar
+from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
 from ._validation import as_matrix, check_binary, check_int, check_real
 
@@ -213,6 +213,7 @@ class BernoulliRBM:
                 self.n_epochs_ += 1
                 if self.monitor is not None:
                     self.monitor(self, epoch + 1)
+                    show_monitor(bar, self.monitor)
                 bar.update()
         return self
 
