@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 
-# One thread everywhere: condgen's training kernel is sequential, and so must the peers be.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# One thread everywhere: condgen's training kernel is sequential, and so must the peers be
+# (run.py limits the threads with _harness.threads instead, as its other benchmarks use two).
+if __name__ == "__main__":
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import argparse
 import json
@@ -29,6 +31,7 @@ import condgen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cgan_numpy  # noqa: E402
+from _harness import Row, gemm, measure, optional, threads  # noqa: E402
 
 
 def seed_data():
@@ -125,6 +128,51 @@ def torch_train(torch, x, y, epochs, batch_size, n_noise=10, noise_sd=2.0, seed=
             history[epoch, 0] += loss_d.item() / b
             history[epoch, 1] += loss_g.item() / b
     return history
+
+
+def measure_all(quick=False, repeat=3):
+    """Rows of run.py, one thread, CPU time: the seed run in condgen (seed preset and condgen
+    defaults) and its peers. numpy and PyTorch run a tenth of the epochs (every epoch costs the
+    same), their times scaled by 10; ``quick`` runs a tenth of the epochs everywhere."""
+    snps, genes, _, _ = seed_data()
+    epochs, batch = (250 if quick else 2500), 32
+    peer_epochs = epochs // 10
+    flop = flops_per_epoch(genes.shape[0], batch) * epochs
+    monitors = {}
+    with threads(1):
+        reference = gemm(512, 512, 512, np.float32, repeat=repeat, calls=4)
+
+        def fit(preset):
+            def run():
+                model = condgen.CGAN(preset=preset, epochs=epochs, batch_size=batch, seed=0).fit(genes, snps)
+                monitors[f"condgen {preset}"] = float(model.history_["discriminator_seed"][-100:].mean())
+            return run
+
+        seed_fit = measure(fit("seed"), repeat=repeat, cpu_time=True)
+        default_fit = measure(fit("condgen"), repeat=repeat, cpu_time=True)
+
+        peers = {"numpy": measure(lambda: cgan_numpy.train(genes, snps, epochs=peer_epochs, batch_size=batch),
+                                  repeat=repeat, scale=10.0, cpu_time=True)}
+        torch, reason = optional("torch")
+        if torch is None:
+            peers["PyTorch eager"] = reason
+        else:
+            previous = torch.get_num_threads()
+            torch.set_num_threads(1)
+            peers["PyTorch eager"] = measure(lambda: torch_train(torch, genes, snps, peer_epochs, batch),
+                                             repeat=repeat, scale=10.0, cpu_time=True)
+            torch.set_num_threads(previous)
+    row = Row("seed CGAN", f"CGAN seed run, {epochs} epochs, batch {batch}, 1 thread (CPU time)", seed_fit,
+              peers, flop=flop, gemm=reference, target="<= 2 s, >= 15x PyTorch, >= 4x numpy",
+              note=f"peers on {peer_epochs} epochs, x10; late discriminator monitor (chance 0.2523): "
+                   + ", ".join(f"{k} {v:.4f}" for k, v in monitors.items()), extra={"monitors": monitors})
+    if not quick:
+        torch_ratio = row.ratio("PyTorch eager")
+        row.met = (seed_fit.median <= 2.0 and row.ratio("numpy") >= 4
+                   and (torch_ratio is None or torch_ratio >= 15))
+    default_row = Row("seed CGAN", f"CGAN {epochs} epochs, preset condgen (defaults)", default_fit,
+                      {"seed preset": seed_fit}, flop=flop, gemm=reference)
+    return [row, default_row]
 
 
 def main(argv=None):
