@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import dbm_numpy  # noqa: E402
-from _harness import Row, format_table, machine_info, measure  # noqa: E402
+from _harness import Row, format_table, gemm, machine_info, measure  # noqa: E402
 
 import condgen  # noqa: E402
 
@@ -95,7 +95,10 @@ def measure_all(quick=False, repeat=3):
                       {"preset boltzmannmachines.jl": fit_preset}, target="<= 1.5x the preset's time",
                       note=f"frequency on test rows 50-99: {freq['defaults']['rows 50-99']:.2f}")
     default_row.met = fit_default.median <= 1.5 * fit_preset.median
-    sample_row = Row("seed DBM", "conditional sampling, 200 rows x 50 steps", sample_cg, {"numpy": sample_np})
+    # every weight matrix twice per sweep (up and down)
+    sweep_macs = 2 * (60 * 30 + 30 * 10 + 10 * 2)
+    sample_row = Row("seed DBM", "conditional sampling, 200 rows x 50 steps", sample_cg, {"numpy": sample_np},
+                     flop=2.0 * 200 * sweep_macs * 50, gemm=gemm(200, 60, 30, repeat=repeat, calls=100))
     return [fit_row, default_row, sample_row]
 
 

@@ -5,7 +5,8 @@ seed's [30, 10, 2]), the fitted log-log exponent, 1 against 2 threads and float3
     python benchmarks/growth.py [--quick]
 
 The seed's settings (preset "boltzmannmachines.jl": batch-1 pre-training, full-batch fine-tuning,
-100 particles) with fewer epochs, so that the largest cases fit the benchmark's time budget:
+100 particles) with fewer epochs, so that the largest cases fit the benchmark's time budget, and
+exactly 10 mean-field iterations per fine-tuning update (the work then depends on the size only):
 - samples: 5 pre-training and 5 fine-tuning epochs; sampling = 50 clamped Gibbs steps for every
   row, the SNP columns clamped (the seed's conditional sampling on n rows).
 - variables: one pre-training epoch at batch size 32 (batch 1 over a 6000 x 3000 weight matrix
@@ -28,7 +29,7 @@ from _harness import Row, format_table, measure, threads  # noqa: E402
 
 import condgen  # noqa: E402
 
-PRETRAIN_EPOCHS, FINE_TUNE_EPOCHS, STEPS = 5, 5, 50
+PRETRAIN_EPOCHS, FINE_TUNE_EPOCHS, STEPS, MEAN_FIELD_ITERATIONS = 5, 5, 50, 10
 
 
 def data(n_samples, n_visible, seed=0):
@@ -45,10 +46,12 @@ def hidden_layers(n_visible):
 
 
 def _model(n_visible, dtype, pretrain_epochs, epochs, pretrain_batch_size):
+    # a fixed number of mean-field iterations per update (tolerance 0, at most 10), so that the
+    # work depends on the size only and not on how far the model has converged
     return condgen.DBM(n_hiddens=hidden_layers(n_visible), pretrain_epochs=pretrain_epochs, epochs=epochs,
                        pretrain_learning_rate=0.002, learning_rate=0.003,
                        pretrain_batch_size=pretrain_batch_size, preset="boltzmannmachines.jl",
-                       dtype=dtype, seed=1)
+                       mean_field_tol=0.0, mean_field_max_iter=MEAN_FIELD_ITERATIONS, dtype=dtype, seed=1)
 
 
 def _point(n_samples, n_visible, dtype=np.float64, n_threads=None, repeat=3, quick_epochs=False,
