@@ -38,36 +38,6 @@ def _random_layers(rng, sizes, dtype=np.float64):
             for n_in, n_out in zip(sizes[:-1], sizes[1:])]
 
 
-def _bayes_genes(snps, n_samples=300, snp_noise=0.05, noise=0.15, activation_prob=0.7, n_random_samples=150):
-    """Bayes-optimal P(gene_j = 1 | SNP row) of the simulator (experiment.md §3), for n_genes = 50.
-
-    Groups A (rows [0, q), SNP prob snp_noise, linked), B ([q, h), 1 - snp_noise, linked),
-    C ([h, n), noise, linked only below k = n - n_random_samples; here k = h, so C is unlinked),
-    with priors equal to their shares of the training rows.
-    """
-    q, h = n_samples // 4, n_samples // 2
-    priors = np.array([q, h - q, n_samples - h]) / n_samples
-    snp_prob = np.array([snp_noise, 1 - snp_noise, noise])
-    linked = np.array([True, True, n_samples - n_random_samples > h])
-    ones = snps.sum(axis=1, keepdims=True)
-    log_post = np.log(priors) + ones * np.log(snp_prob) + (snps.shape[1] - ones) * np.log1p(-snp_prob)
-    post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
-    post /= post.sum(axis=1, keepdims=True)
-    linked_share = post[:, linked].sum(axis=1, keepdims=True)
-    genes = np.full((snps.shape[0], 50), noise)
-    linked_prob = np.where(snps == 1, activation_prob, 1 - activation_prob)
-    genes[:, : snps.shape[1]] = linked_share * linked_prob + (1 - linked_share) * noise
-    return genes
-
-
-def _cell_means(freq, n_rows):
-    """Mean of per-row gene frequencies over groups A, B, C of rows x gene blocks 0-9, 10-49."""
-    q, h = n_rows // 4, n_rows // 2
-    groups = (slice(0, q), slice(q, h), slice(h, n_rows))
-    blocks = (slice(0, 10), slice(10, 50))
-    return np.array([[freq[g, b].mean() for b in blocks] for g in groups])
-
-
 @pytest.fixture(scope="module")
 def seed_data():
     """The seed's data: training (300, 150) and test (200, 100) from one stream seeded with 1."""
@@ -84,10 +54,9 @@ def _generated_frequencies(model, test_snps, per_row=40, seed=0):
 
 def _worst_cell(model, test_snps, seed=0):
     """experiment.md §3: 40 rows per test row, worst |mean frequency - Bayes truth| over 6 cells."""
-    n = test_snps.shape[0]
-    error = _cell_means(_generated_frequencies(model, test_snps, seed=seed), n) - _cell_means(
-        _bayes_genes(test_snps), n)
-    return np.abs(error).max()
+    generated = model.generate(np.repeat(test_snps, 40, axis=0), seed=seed)
+    truth = condgen.metrics.bayes_conditional_genes(test_snps)
+    return condgen.metrics.conditional_marginal_error(generated, truth).worst_cell.error
 
 
 # ------------------------------------------------------------------------------------------------

@@ -4,10 +4,9 @@ import itertools
 import math
 from types import SimpleNamespace
 
+import condgen
 import numpy as np
 import pytest
-
-import condgen
 from condgen import likelihood
 from condgen.likelihood import (
     LogEstimate,
@@ -154,7 +153,7 @@ def test_lower_bound_exact_for_independent_units_and_below_likelihood():
     # with weights: any mean-field values give a bound below the exact log-likelihood; the
     # mean-field fixed point (iterated here in numpy) gives a tighter one than the prior means
     dbm = _dbm([4, 3, 2], rng)
-    (W1, b1, c1), (W2, b2, c2) = _params(dbm)
+    (W1, _b1, c1), (W2, b2, c2) = _params(dbm)
     exact_log_z = _exact_log_z(dbm)
     exact_ll = float(np.mean(_log_unnormalised(dbm, X)) - exact_log_z)
     mu1, mu2 = np.full((len(X), 3), 0.5), np.full((len(X), 2), 0.5)

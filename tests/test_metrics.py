@@ -4,13 +4,13 @@ import math
 
 import numpy as np
 import pytest
-
 from condgen import simulate_snp_gep
 from condgen.metrics import (
     bayes_conditional_genes,
     bayes_conditional_log_likelihood,
     bayes_conditional_snps,
     conditional_marginal_error,
+    expected_marginal_error,
     experiment_groups,
     log_odds_ratio_rmse,
     membership_precision,
@@ -62,7 +62,8 @@ def test_bayes_genes_all_zero_and_all_one_rows(large):
     prob = bayes_conditional_genes(np.array([[0.0] * 10, [1.0] * 10]))
     np.testing.assert_allclose(prob[0, :10], expected_zero, rtol=1e-12)
     np.testing.assert_allclose(prob[1, :10], expected_one, rtol=1e-12)
-    assert round(expected_zero, 3) == 0.240 and round(expected_one, 3) == 0.700
+    assert round(expected_zero, 3) == 0.240
+    assert round(expected_one, 3) == 0.700
     # and against the large simulation (its priors differ from the defaults: pass them)
     snps, genes = large
     prob = bayes_conditional_genes(np.array([[0.0] * 10, [1.0] * 10]), **PARAMS)
@@ -170,7 +171,8 @@ def test_marginal_error_hand_computed():
     assert cell.frequency_se == pytest.approx(math.sqrt(0.125 / 2) / 2)
     # linked cell of "first": freqs 0.5, 1 vs 0.5, 0.4 -> bias 0.3, the largest |bias|
     assert result.cells[("first", "linked")].bias == pytest.approx(0.3)
-    assert result.worst_cell.group == "first" and result.worst_cell.block == "linked"
+    assert result.worst_cell.group == "first"
+    assert result.worst_cell.block == "linked"
     assert result.worst_cell.error == pytest.approx(0.3)
     # the 2-D layout (samples of row i consecutive) gives the same numbers
     flat = conditional_marginal_error(samples.reshape(8, 3), truth, groups=groups, n_linked=1)
@@ -213,7 +215,8 @@ def test_marginal_error_standard_errors_match_replications():
 def test_marginal_error_one_sample_per_row_has_nan_se_and_errors():
     truth = np.full((4, 12), 0.3)
     result = conditional_marginal_error(np.zeros((4, 12)), truth)
-    assert math.isnan(result.mae_se) and result.mae == pytest.approx(0.3)
+    assert math.isnan(result.mae_se)
+    assert result.mae == pytest.approx(0.3)
     assert list(result.cells) == [(g, b) for g in "ABC" for b in ("linked", "noise")]
     with pytest.raises(ValueError, match="multiple"):
         conditional_marginal_error(np.zeros((6, 12)), truth)
@@ -255,3 +258,20 @@ def test_membership_precision_hand_computed():
     assert math.isnan(membership_precision(np.array([[1, 1, 1, 0.0]]), holdout[:1], holdout[:1], 0))
     with pytest.raises(ValueError, match="threshold"):
         membership_precision(synthetic, train, holdout, -1)
+
+
+def test_expected_marginal_error_of_a_perfect_sampler():
+    truth = np.array([[0.0, 0.3, 1.0], [0.5, 0.15, 0.7]])
+    # one sample: E|x - t| = 2 t (1 - t)
+    assert expected_marginal_error(truth, 1) == pytest.approx(np.mean(2 * truth * (1 - truth)), rel=1e-14)
+    # two samples, t = 0.5: |f - t| is 0.5 with probability 1/2 and 0 otherwise
+    assert expected_marginal_error([[0.5]], 2) == pytest.approx(0.25, rel=1e-14)
+    # against 400 replications of conditional_marginal_error with exact draws: within 4 standard
+    # errors (sd / sqrt(400)) of the replications' mean
+    rng = np.random.default_rng(5)
+    truth = rng.random((60, 100))
+    maes = [conditional_marginal_error((rng.random((60, 7, 100)) < truth[:, None, :]).astype(float), truth).mae
+            for _ in range(400)]
+    assert np.mean(maes) == pytest.approx(expected_marginal_error(truth, 7), abs=4 * np.std(maes) / 20)
+    with pytest.raises(ValueError, match="probabilities"):
+        expected_marginal_error([[1.5]], 3)

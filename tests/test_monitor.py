@@ -1,8 +1,9 @@
-"""Monitor mechanics on a stand-in model; the evaluations on real models are in test_likelihood.py."""
+"""Monitor mechanics on stand-in models, and the evaluations on real RBMs and DBMs."""
+
+from typing import ClassVar
 
 import numpy as np
 import pytest
-
 from condgen.monitor import (
     CorrelationDifference,
     MeanDifference,
@@ -20,7 +21,7 @@ class _Model:
         self.monitor = monitor
         self.progress = progress
 
-    def fit(self, X):
+    def fit(self, X):  # noqa: ARG002 - the estimator signature
         self.shift_ = 0.0
         self.seen_progress_ = self.progress
         for epoch in range(1, self.epochs + 1):
@@ -35,7 +36,7 @@ class _Model:
     def free_energy(self, X):
         return -X.sum(axis=1) * self.shift_
 
-    def sample(self, n, burn_in=50, seed=None):
+    def sample(self, n, burn_in=50, seed=None):  # noqa: ARG002 - the model signature
         rng = np.random.default_rng(seed)
         return (rng.random((n, 3)) < [0.2, 0.5, 0.9]).astype(float)
 
@@ -68,7 +69,7 @@ def test_every_and_single_array_data():
 
 
 def test_custom_evaluation_and_tidy_exports():
-    def weight(model, data):
+    def weight(model, data):  # noqa: ARG001 - the evaluation signature
         return [("shift", "", model.shift_, 0.01)]
 
     monitor = Monitor([weight])
@@ -99,9 +100,10 @@ def test_to_dataframe_without_pandas(monkeypatch):
 
 def test_mean_and_correlation_difference_by_hand():
     generated = np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0.0]])
-    sampler = lambda model, n, burn_in, rng: generated  # noqa: E731
+    sampler = lambda *_: generated
     [(metric, dataset, value, sd)] = MeanDifference(n_samples=4, sampler=sampler)(None, {"d": X})
-    assert (metric, dataset) == ("mean_difference", "d") and np.isnan(sd)
+    assert (metric, dataset) == ("mean_difference", "d")
+    assert np.isnan(sd)
     assert value == pytest.approx(np.linalg.norm(generated.mean(0) - X.mean(0)), rel=1e-12)
     # correlations by hand: np.corrcoef (no constant columns here)
     cor_diff = CorrelationDifference(n_samples=4, sampler=sampler)(None, {"d": X})
@@ -142,7 +144,8 @@ def test_monitored_fit_restores_hook_and_progress():
     model = _Model(epochs=3, monitor="sentinel", progress="sentinel")
     monitor, fitted = monitored_fit(model, X, ["reconstruction_error"], data={"train": X})
     assert fitted is model
-    assert model.monitor == "sentinel" and model.progress == "sentinel"
+    assert model.monitor == "sentinel"
+    assert model.progress == "sentinel"
     assert model.seen_progress_ is False
     assert [r.epoch for r in monitor] == [1, 2, 3]
     monitor, _ = monitored_fit(_Model(epochs=2), X)
@@ -160,12 +163,12 @@ def test_progress_quiet_by_default_and_shown_on_request(capfd, monkeypatch):
 
 
 class _RecordingBar:
-    shown = []
+    shown: ClassVar[list] = []
 
-    def __init__(self, total, progress, desc):
+    def __init__(self, total, progress, desc):  # noqa: ARG002 - progress_bar's signature
         self.total = total
 
-    def set_postfix(self, values, refresh):
+    def set_postfix(self, values, refresh):  # noqa: ARG002 - tqdm's signature
         self.shown.append(dict(values))
 
     def update(self, n=1):
@@ -221,7 +224,7 @@ def test_bad_data_and_settings():
 
 def test_datasets_in_insertion_order():
     # Julia's Dict order is hash order; ours is the order the user gave
-    monitor = Monitor("free_energy", data={name: X for name in ("z", "a", "m")})
+    monitor = Monitor("free_energy", data=dict.fromkeys(("z", "a", "m"), X))
     _Model(epochs=1, monitor=monitor).fit(X)
     assert [r.dataset for r in monitor] == ["z", "a", "m"]
 
@@ -262,14 +265,15 @@ def test_monitored_dbm_fit_with_pretraining_layers():
     settings = {"n_hiddens": [4, 3], "epochs": 3, "pretrain_epochs": 2, "seed": 2}
     layer_states = []
 
-    def snapshot(rbm, data):  # a custom evaluation: keep a copy of the layer after each epoch
+    def snapshot(rbm, data):  # noqa: ARG001 - a custom evaluation: copies the layer after each epoch
         layer_states.append((rbm.weights_.copy(), rbm.hidden_bias_.copy(), rbm.up_factor))
         return []
 
     monitor, dbm = monitored_fit(DBM(**settings), X, [LowerBound(method="exact"), "exact_log_likelihood"],
                                  pretrain_evaluations=["reconstruction_error", snapshot])
     np.testing.assert_array_equal(dbm.layers_[1].weights_, DBM(**settings).fit(X).layers_[1].weights_)
-    assert dbm.pretrain_monitor is None and dbm.monitor is None
+    assert dbm.pretrain_monitor is None
+    assert dbm.monitor is None
     assert [r.epoch for r in monitor if r.metric == "lower_bound"] == [1, 2, 3]
     last = {r.metric: r.value for r in monitor if r.epoch == 3}
     assert last["lower_bound"] < last["exact_log_likelihood"] == pytest.approx(dbm.exact_log_likelihood(X))
@@ -277,7 +281,8 @@ def test_monitored_dbm_fit_with_pretraining_layers():
     # one monitor per pre-trained layer; the second one sees the data through the trained first layer
     assert len(monitor.pretraining) == 2
     first, second = monitor.pretraining
-    assert [r.epoch for r in first] == [1, 2] and [r.epoch for r in second] == [1, 2]
+    assert [r.epoch for r in first] == [1, 2]
+    assert [r.epoch for r in second] == [1, 2]
     W, c, up = layer_states[1]  # the first layer after its last epoch
     np.testing.assert_allclose(second.data["training data"], 1 / (1 + np.exp(-up * (X @ W + c))), rtol=1e-12)
     assert up == 2.0

@@ -1,9 +1,9 @@
 #include "condgen/ais.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
+#include "condgen/math.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/rng.hpp"
 
@@ -11,20 +11,17 @@ namespace condgen {
 
 namespace {
 
-/// softplus of an array, vectorised (log(1 + e) with e = exp(-|z|) in (0, 1]: for tiny e the
-/// absolute error of log instead of log1p is below 1e-16).
-template <class Derived>
-auto softplus_array(const Eigen::ArrayBase<Derived>& z) {
-  return z.max(0.0) + (1.0 + (-z.abs()).exp()).log();
-}
-
 /// x <- Bernoulli(sigmoid(scale * input + bias)) entrywise; uniforms drawn row by row from rng.
 template <class In, class Bias>
 void sample_logistic(const In& input, double scale, const Bias& bias, RowMatrix<double>& x, RandomStream& rng) {
   x = (scale * input).rowwise() + bias.transpose();
-  x = x.array().logistic().matrix();
+  sigmoid_inplace(x);
+  // uniforms first, then a vectorised comparison: a branch on the random outcome would be
+  // mispredicted half the time
+  Eigen::Array<double, 1, Eigen::Dynamic> u(x.cols());
   for (Index r = 0; r < x.rows(); ++r) {
-    for (Index j = 0; j < x.cols(); ++j) x(r, j) = rng.uniform() < x(r, j) ? 1.0 : 0.0;
+    for (Index j = 0; j < x.cols(); ++j) u[j] = rng.uniform();
+    x.row(r) = (u < x.row(r).array()).cast<double>().matrix();
   }
 }
 
@@ -33,10 +30,9 @@ template <class Bias>
 void add_softplus_ratio(const RowMatrix<double>& input, double beta0, double beta1, const Bias& bias,
                         RowMatrix<double>& scratch, double* log_weights) {
   scratch = (beta1 * input).rowwise() + bias.transpose();
-  Vector<double> sums = softplus_array(scratch.array()).rowwise().sum();
+  for (Index r = 0; r < input.rows(); ++r) log_weights[r] += softplus_sum(scratch.row(r));
   scratch = (beta0 * input).rowwise() + bias.transpose();
-  sums -= softplus_array(scratch.array()).rowwise().sum().matrix();
-  for (Index r = 0; r < input.rows(); ++r) log_weights[r] += sums[r];
+  for (Index r = 0; r < input.rows(); ++r) log_weights[r] -= softplus_sum(scratch.row(r));
 }
 
 /// Everything one chunk of particles needs: the weights, its own copy of the combined biases
@@ -226,10 +222,11 @@ void ais_rbm_pair(ConstMatrixRef<double> W1, ConstVectorRef<double> b1, ConstVec
     };
     // free energy of the mixed model at beta, per row, added to logw with the given sign
     const auto add_free_energy = [&](double beta, double sign) {
-      const Vector<double> free_energy = -(1.0 - beta) * (v * b1) - beta * (v * b2) -
-                                         softplus_array((1.0 - beta) * x1.array()).rowwise().sum().matrix() -
-                                         softplus_array(beta * x2.array()).rowwise().sum().matrix();
-      for (Index r = 0; r < m; ++r) logw[r] += sign * free_energy[r];
+      for (Index r = 0; r < m; ++r) {
+        const double free_energy = -(1.0 - beta) * v.row(r).dot(b1) - beta * v.row(r).dot(b2) -
+                                   softplus_sum((1.0 - beta) * x1.row(r)) - softplus_sum(beta * x2.row(r));
+        logw[r] += sign * free_energy;
+      }
     };
     const Vector<double> zero1 = Vector<double>::Zero(W1.cols()), zero2 = Vector<double>::Zero(W2.cols());
     hidden_inputs();

@@ -22,7 +22,7 @@ namespace {
 // ------------------------------------------------------------------------------------------------
 // Standard normals by the ziggurat method (Marsaglia & Tsang 2000, 256 layers), in float.
 // Box-Muller costs a logarithm and a sine per pair; the training draws (n_noise + 60) normals per
-// row and step, and the ziggurat returns 99% of them with one table look-up and a multiply.
+// row and step, and the ziggurat returns 98.5% of them with two table look-ups and a multiply.
 // Each 32-bit word gives 8 bits of layer index, a sign bit and 23 bits of magnitude.
 
 constexpr double kZigR = 3.6541528853610088;    // start of the tail

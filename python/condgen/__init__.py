@@ -6,9 +6,9 @@ The numerical work runs in a C++ core (Eigen + OpenMP); this package holds the p
 from __future__ import annotations
 
 from . import likelihood, metrics, monitor, plot
+from .cgan import CGAN
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
-from .cgan import CGAN
 from .dbm import DBM, TrainLayer
 from .monitor import Monitor, monitored_fit
 from .rbm import BernoulliRBM

@@ -347,7 +347,8 @@ class CGAN:
         -------
         self
         """
-        recipe, _ = self._recipe(), self._optimizer()
+        recipe = self._recipe()
+        self._optimizer()  # validate every hyperparameter before any work
         epochs = check_int(self.epochs, "epochs", minimum=1)
         X = as_matrix(X, "X", dtype=np.float32)
         y = as_matrix(y, "y", dtype=np.float32)

@@ -303,7 +303,9 @@ def log_likelihood(model, X, method="ais", log_partition=None, n_temperatures=10
     log_partition : LogEstimate, (value, sd) or float, optional
         A log Z computed before (e.g. once for several data sets); estimated otherwise.
     n_temperatures, temperatures, n_particles, burn_in, variant, seed, progress
-        AIS settings as in :func:`ais_log_weights`, used for log Z and the per-row runs.
+        AIS settings as in :func:`ais_log_weights`, used for log Z and the per-row runs
+        (``variant`` concerns log Z only: the per-row runs always start from exact draws and use
+        valid transitions).
 
     Returns
     -------

@@ -13,12 +13,19 @@ Everything here is plain numpy.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_matrix, check_binary, check_int, check_probability, check_real
+from ._validation import (
+    as_matrix,
+    check_binary,
+    check_int,
+    check_probability,
+    check_real,
+)
 
 __all__ = [
     "CellError",
@@ -27,6 +34,7 @@ __all__ = [
     "bayes_conditional_log_likelihood",
     "bayes_conditional_snps",
     "conditional_marginal_error",
+    "expected_marginal_error",
     "experiment_groups",
     "log_odds_ratio_rmse",
     "membership_precision",
@@ -452,6 +460,37 @@ def conditional_marginal_error(samples, truth, groups=None, blocks=None, n_linke
     (group, block), worst = max(cells.items(), key=lambda item: abs(item[1].bias))
     return MarginalError(mae, mae_se, cells, WorstCell(group, block, abs(worst.bias), worst.frequency_se),
                          n_per_row)
+
+
+def expected_marginal_error(truth, n_per_row) -> float:
+    """The MAE of :func:`conditional_marginal_error` that a perfect sampler has on average.
+
+    A sampler of the true distribution draws ``n_per_row`` Bernoulli values per entry, so its
+    frequency is ``Binomial(n_per_row, t) / n_per_row`` and its expected MAE is the mean over the
+    entries of ``E|Binomial(n, t) / n - t|`` (computed exactly). This is the floor that a model's
+    MAE at the same ``n_per_row`` can be compared with; with ``n_per_row = 1`` it is the mean of
+    ``2 t (1 - t)``, the error of observed data.
+
+    Parameters
+    ----------
+    truth : array-like of probabilities
+    n_per_row : int
+
+    Returns
+    -------
+    float
+    """
+    truth = np.asarray(truth, dtype=np.float64).ravel()
+    if truth.size == 0 or not np.all(np.isfinite(truth)) or np.any((truth < 0) | (truth > 1)):
+        raise ValueError("truth must be a non-empty array of probabilities in [0, 1]")
+    n = check_int(n_per_row, "n_per_row", minimum=1)
+    k = np.arange(n + 1)
+    log_choose = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in k])
+    t = truth[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = (log_choose + np.where(k > 0, k * np.log(t), 0.0)
+                   + np.where(k < n, (n - k) * np.log1p(-t), 0.0))
+    return float(np.mean((np.exp(log_pmf) * np.abs(k / n - t)).sum(axis=1)))
 
 
 # ------------------------------------------------------------------------------------------------

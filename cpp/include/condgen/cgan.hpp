@@ -85,7 +85,7 @@ class CganTrainer {
   const DenseNetwork<T>& generator() const { return gen_; }
   const DenseNetwork<T>& discriminator() const { return disc_; }
   /// The moving average of the generator's parameters (equal to the generator when disabled).
-  const DenseNetwork<T>& generator_average() const { return ema_; }
+  const DenseNetwork<T>& generator_average() const { return options_.ema_decay > 0.0 ? ema_ : gen_; }
   const DenseNetwork<T>& generator_gradient() const { return gen_grad_; }
   const DenseNetwork<T>& discriminator_gradient() const { return disc_grad_; }
   /// Number of (discriminator, generator) step pairs taken so far.
