@@ -66,27 +66,31 @@ def format_seconds(s: float) -> str:
     return f"{s * 1e9:.0f} ns"
 
 
-def measure(fn, repeat=5, warmup=1, setup=None, scale=1.0, per=1, cpu_time=False) -> Timing:
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time, "thread": time.thread_time}
+
+
+def measure(fn, repeat=5, warmup=1, setup=None, scale=1.0, per=1, clock="wall") -> Timing:
     """Time ``fn()``: ``warmup`` untimed calls, then ``repeat`` timed ones.
 
     ``setup()`` (untimed) runs before every call, e.g. to reset persistent chains. The times are
     multiplied by ``scale`` (peer timed on a fraction of the work) and divided by ``per`` (time
-    per update, per sweep). ``cpu_time=True`` measures the process's CPU time instead of the wall
-    clock: the steadier measure of single-threaded work on a loaded machine.
+    per update, per sweep). ``clock``: "wall", "cpu" (the process's CPU time, all threads) or
+    "thread" (the calling thread's CPU time): other jobs preempting single-threaded work do not
+    inflate the CPU clocks, so they are the steadier measure of it on a shared machine. The
+    process's CPU time is recorded with every timing.
     """
-    wall, cpu = [], []
+    tick = CLOCKS[clock]
+    seconds, cpu = [], []
     for i in range(warmup + repeat):
         if setup is not None:
             setup()
-        start, start_cpu = time.perf_counter(), time.process_time()
+        start, start_cpu = tick(), time.process_time()
         fn()
-        elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        elapsed, elapsed_cpu = tick() - start, time.process_time() - start_cpu
         if i >= warmup:
-            wall.append(elapsed * scale / per)
+            seconds.append(elapsed * scale / per)
             cpu.append(elapsed_cpu * scale / per)
-    if cpu_time:
-        return Timing(cpu, scale, "cpu", cpu)
-    return Timing(wall, scale, "wall", cpu)
+    return Timing(seconds, scale, clock, cpu)
 
 
 @contextlib.contextmanager
@@ -114,7 +118,7 @@ def _blas_limits(n):
     return threadpool_limits(limits=n, user_api="blas")
 
 
-def gemm(m, k, n, dtype=np.float64, repeat=5, n_threads=None, calls=1) -> dict:
+def gemm(m, k, n, dtype=np.float64, repeat=5, n_threads=None, calls=1, clock="wall") -> dict:
     """numpy GEMM ``(m, k) @ (k, n)`` timed like the work: the practical hardware limit.
 
     ``calls`` products of that shape are timed together (for tiny shapes whose single product is
@@ -130,7 +134,7 @@ def gemm(m, k, n, dtype=np.float64, repeat=5, n_threads=None, calls=1) -> dict:
             np.matmul(A, B, out=C)
 
     with threads(n_threads):
-        timing = measure(run, repeat=repeat)
+        timing = measure(run, repeat=repeat, clock=clock)
     flop = 2.0 * m * k * n * calls
     return {"shape": [m, k, n], "dtype": np.dtype(dtype).name, "calls": calls, "timing": timing,
             "gflops": flop / timing.median / 1e9}

@@ -148,11 +148,11 @@ def measure_all(quick=False, repeat=3):
                 monitors[f"condgen {preset}"] = float(model.history_["discriminator_seed"][-100:].mean())
             return run
 
-        seed_fit = measure(fit("seed"), repeat=repeat, cpu_time=True)
-        default_fit = measure(fit("condgen"), repeat=repeat, cpu_time=True)
+        seed_fit = measure(fit("seed"), repeat=repeat, clock="cpu")
+        default_fit = measure(fit("condgen"), repeat=repeat, clock="cpu")
 
         peers = {"numpy": measure(lambda: cgan_numpy.train(genes, snps, epochs=peer_epochs, batch_size=batch),
-                                  repeat=repeat, scale=10.0, cpu_time=True)}
+                                  repeat=repeat, scale=10.0, clock="cpu")}
         torch, reason = optional("torch")
         if torch is None:
             peers["PyTorch eager"] = reason
@@ -160,7 +160,7 @@ def measure_all(quick=False, repeat=3):
             previous = torch.get_num_threads()
             torch.set_num_threads(1)
             peers["PyTorch eager"] = measure(lambda: torch_train(torch, genes, snps, peer_epochs, batch),
-                                             repeat=repeat, scale=10.0, cpu_time=True)
+                                             repeat=repeat, scale=10.0, clock="cpu")
             torch.set_num_threads(previous)
     row = Row("seed CGAN", f"CGAN seed run, {epochs} epochs, batch {batch}, 1 thread (CPU time)", seed_fit,
               peers, flop=flop, gemm=reference, target="<= 2 s, >= 15x PyTorch, >= 4x numpy",

@@ -73,6 +73,8 @@ def test_fit_with_init_continues_from_a_copy(data, fitted):
     np.testing.assert_array_equal(fitted.weights_, before)
     with pytest.raises(ValueError, match="visible units"):
         BernoulliRBM(epochs=1).fit(data[:, :5], init=fitted)
+    with pytest.raises(TypeError, match="init must be a BernoulliRBM"):
+        BernoulliRBM(epochs=1).fit(data, init=fitted.weights_)
 
 
 def test_assigned_parameters_give_a_usable_model(data, fitted):

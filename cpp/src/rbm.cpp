@@ -13,9 +13,10 @@ namespace condgen {
 
 namespace {
 
-/// Output columns per task of the blocked products of the training epoch. Fixed, so the bits of
-/// a product never depend on how many threads share the blocks.
-constexpr Index kBlockCols = 128;
+/// Output columns (rows of W for the weight gradient) per task of the blocked products of the
+/// training epoch. Fixed, so the bits of a product never depend on how many threads share the
+/// blocks; large enough that re-packing the shared operand for every block costs little.
+constexpr Index kBlockCols = 256;
 /// Multiply-adds of one product from which its blocks run in parallel (below, the OpenMP
 /// start-up costs more than it saves).
 constexpr Index kParallelWork = Index(1) << 17;
@@ -262,8 +263,10 @@ class BatchTrainer {
     for (Index k = 0; k < chunk_count(chain_rows_); ++k) {
       streams_.emplace_back(opt.seed, kStreamRbmEpoch, static_cast<std::uint64_t>(1 + k));
     }
-    v_pos_.resize(opt.batch_size, nv), h_pos_.resize(opt.batch_size, nh);
-    s_mat_.resize(chain_rows_, nh), v_neg_.resize(chain_rows_, nv), h_neg_.resize(chain_rows_, nh);
+    // Positive rows on top of the negative ones, so that a full batch needs one weight-gradient
+    // product [V; Vm]^T [H; Hm] (with the signs and 1/B in the hidden rows).
+    v_stack_.resize(opt.batch_size + chain_rows_, nv), h_stack_.resize(opt.batch_size + chain_rows_, nh);
+    s_mat_.resize(chain_rows_, nh);
     db_.resize(nv), dc_.resize(nh);
     if (opt.centering) t_pos_.resize(opt.batch_size), t_neg_.resize(chain_rows_);
   }
@@ -311,9 +314,10 @@ class BatchTrainer {
   }
 
   void update(const Index* rows_of_x, Index rows) {
-    for (Index r = 0; r < rows; ++r) v_pos_.row(r) = X_.row(rows_of_x[r]);
-    auto vp = v_pos_.topRows(rows);
-    auto hp = h_pos_.topRows(rows);
+    const Index top = opt_.batch_size;
+    for (Index r = 0; r < rows; ++r) v_stack_.row(r) = X_.row(rows_of_x[r]);
+    auto vp = v_stack_.topRows(rows);
+    auto hp = h_stack_.topRows(rows);
     hidden_batch(vp, hp);
 
     // Negative phase on `chains` rows; the gradient uses the first `m` of them.
@@ -324,8 +328,8 @@ class BatchTrainer {
       m = rows;  // a short last batch advances every chain but uses only the first rows (§2.3)
     }
     auto s = s_mat_.topRows(chains);
-    auto vn = v_neg_.topRows(chains);
-    auto hn = h_neg_.topRows(chains);
+    auto vn = v_stack_.middleRows(top, chains);
+    auto hn = h_stack_.middleRows(top, chains);
     if (opt_.pcd == PcdMode::kTieleman) {
       s = chain_;
       for (int step = 0; step < opt_.cd_steps; ++step) {
@@ -353,7 +357,7 @@ class BatchTrainer {
       hidden_batch(vn, hn);
       if (opt_.pcd == PcdMode::kMeanField) chain_ = hn;
     }
-    gradient_step(vp, hp, v_neg_.topRows(m), h_neg_.topRows(m));
+    gradient_step(vp, hp, v_stack_.middleRows(top, m), h_stack_.middleRows(top, m));
   }
 
   template <class VP, class HP, class VN, class HN>
@@ -387,11 +391,19 @@ class BatchTrainer {
     }
     const T lr = opt_.learning_rate;
     const bool parallel = parallel_product(vp.rows() + vn.rows());
-    for_each_block(W_.rows(), kChunkRows, parallel, [&](Index, Index begin, Index end) {
-      auto w = W_.middleRows(begin, end - begin);
-      w.noalias() += (lr * inv_pos) * (vp.middleCols(begin, end - begin).transpose() * hp);
-      w.noalias() -= (lr * inv_neg) * (vn.middleCols(begin, end - begin).transpose() * hn);
-    });
+    if (vp.rows() == opt_.batch_size && vn.rows() == chain_rows_) {  // contiguous in the stacks
+      hp *= lr * inv_pos;
+      hn *= -lr * inv_neg;
+      for_each_block(W_.rows(), kBlockCols, parallel, [&](Index, Index begin, Index end) {
+        W_.middleRows(begin, end - begin).noalias() += v_stack_.middleCols(begin, end - begin).transpose() * h_stack_;
+      });
+    } else {
+      for_each_block(W_.rows(), kBlockCols, parallel, [&](Index, Index begin, Index end) {
+        auto w = W_.middleRows(begin, end - begin);
+        w.noalias() += (lr * inv_pos) * (vp.middleCols(begin, end - begin).transpose() * hp);
+        w.noalias() -= (lr * inv_neg) * (vn.middleCols(begin, end - begin).transpose() * hn);
+      });
+    }
     b_ += lr * db_;
     c_ += lr * dc_;
   }
@@ -406,7 +418,7 @@ class BatchTrainer {
   Index chain_rows_ = 0;
   std::vector<RandomStream> streams_;
   Vector<T> db_, dc_, t_pos_, t_neg_;
-  RowMatrix<T> v_pos_, h_pos_, s_mat_, v_neg_, h_neg_;
+  RowMatrix<T> v_stack_, h_stack_, s_mat_;
 };
 
 }  // namespace

@@ -147,7 +147,12 @@ class BernoulliRBM:
             Binary (0/1) data. It is never modified.
         init : BernoulliRBM or None
             Continue training from a copy of this model's parameters (BoltzmannMachines.jl's
-            ``startrbm``); ``n_hidden`` is then taken from it.
+            ``startrbm``); ``n_hidden`` is then taken from it, and with ``centering`` its hidden
+            offsets too. The persistent chains start afresh.
+
+        Returns
+        -------
+        self : BernoulliRBM
         """
         dtype = self._dtype()
         X = check_binary(as_matrix(X, "X", dtype=dtype))
@@ -173,6 +178,8 @@ class BernoulliRBM:
         rng = as_generator(self.seed)
 
         if init is not None:
+            if not isinstance(init, BernoulliRBM):
+                raise TypeError(f"init must be a BernoulliRBM, not {type(init).__name__}")
             W, b, c = init._parameters(dtype)
             if W.shape[0] != n_visible:
                 raise ValueError(f"X has {n_visible} columns but init has {W.shape[0]} visible units")
