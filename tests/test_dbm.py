@@ -343,8 +343,9 @@ def test_same_seed_same_model_and_samples_for_any_thread_count(restore_threads):
 
 
 def test_large_gibbs_run_is_thread_independent(restore_threads):
-    # Enough work for the kernel to run its chunks in parallel.
-    dbm = random_dbm((200, 100, 50), seed=12, scale=0.1)
+    # Enough work for the kernel to run its chunks in parallel, and a weight matrix large enough
+    # (>= 65536 entries) for its larger chunks of chains.
+    dbm = random_dbm((300, 220, 50), seed=12, scale=0.1)
     runs = []
     for threads in (1, 2):
         condgen.set_num_threads(threads)

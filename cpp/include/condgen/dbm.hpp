@@ -6,9 +6,10 @@
 // arrays owned by Python; the kernels see them through maps. Particles are one matrix per unit
 // layer, row i of every matrix together being chain i.
 //
-// Every kernel works on fixed chunks of rows (kChunkRows), each chunk drawing randomness from its
-// own stream and writing its partial sums into its own slot; the slots are added in chunk order,
-// so results are the same bits for any number of threads.
+// Every kernel works on fixed chunks of rows (kChunkRows, or a multiple fixed by the model's
+// shape), each chunk drawing randomness from its own stream and writing its partial sums into
+// its own slot; the slots are added in chunk order, so results are the same bits for any number
+// of threads.
 #include <cstdint>
 #include <vector>
 
@@ -47,7 +48,8 @@ enum class Sampler : int {
 };
 
 /// Runs `steps` sweeps on every chain of `particles` in place. Visible columns listed in
-/// `clamped` keep their values. Chunk c of chains draws from stream (seed, kStreamDbm, c).
+/// `clamped` keep their values. Chunk c of chains (kChunkRows chains, 4x that for models with a
+/// weight matrix of 65536 entries or more) draws from stream (seed, kStreamDbm, c).
 template <class T>
 void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles, int steps,
                Sampler sampler, const std::vector<Index>& clamped, std::uint64_t seed);
