@@ -1,5 +1,5 @@
-"""Inference benchmarks: AIS log Z of a medium DBM and mean-field on 10,000 rows, against the
-numpy references (``ais_numpy.py``, ``dbm_numpy.mean_field``) timed in the same run.
+"""Mean-field inference of the 1000-500-100 DBM on 10,000 rows against the numpy reference
+(``dbm_numpy.mean_field``) timed in the same run.
 
     python benchmarks/inference.py [--quick]
 """
@@ -14,42 +14,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import ais_numpy  # noqa: E402
 import dbm_numpy  # noqa: E402
 from _harness import Row, dbm_layers, format_table, gemm, measure, random_dbm  # noqa: E402
 
 import condgen  # noqa: E402
-
-
-def ais(quick=False, repeat=3):
-    """AIS on a medium DBM (200-100-50; 1000 temperatures, 100 particles, 1 transition each)."""
-    sizes = (200, 100, 50)
-    n_temperatures, n_particles, burn_in = (200 if quick else 1000), 100, 1
-    dbm = random_dbm(sizes, seed=1)
-    layers = dbm_layers(dbm)
-    estimate = {}
-
-    def run_condgen():
-        estimate["condgen"] = condgen.likelihood.log_partition(
-            dbm, n_temperatures=n_temperatures, n_particles=n_particles, burn_in=burn_in, seed=0).value
-
-    peer_temperatures = n_temperatures // 10  # every temperature costs the same
-
-    def run_numpy():
-        estimate["numpy"] = ais_numpy.ais_log_partition(layers, peer_temperatures, n_particles, burn_in,
-                                                        np.random.default_rng(0))
-
-    ours = measure(run_condgen, repeat=repeat)
-    peer = measure(run_numpy, repeat=repeat, scale=n_temperatures / peer_temperatures)
-    # per temperature and transition: the inputs of group A, then of group B (each weight once)
-    macs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    flop = 2.0 * 2 * macs * n_particles * n_temperatures * burn_in
-    return Row("inference", f"AIS log Z, DBM {'-'.join(map(str, sizes))}, {n_temperatures} temps x "
-               f"{n_particles} particles", ours, {"numpy": peer}, flop=flop,
-               gemm=gemm(n_particles, sizes[0], sizes[1], repeat=repeat, calls=20),
-               note=f"numpy on {peer_temperatures} temperatures, x10; log Z: condgen {estimate['condgen']:.2f}, "
-                    f"numpy ({peer_temperatures} temperatures) {estimate['numpy']:.2f}",
-               extra={"log_z": estimate})
 
 
 def mean_field(quick=False, repeat=3):
@@ -82,7 +50,7 @@ def mean_field(quick=False, repeat=3):
 
 
 def measure_all(quick=False):
-    return [ais(quick), mean_field(quick)]
+    return [mean_field(quick)]
 
 
 def main():
