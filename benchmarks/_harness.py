@@ -285,7 +285,7 @@ def format_table(rows) -> str:
             if isinstance(t, Timing):
                 peers.append(f"{name} {format_seconds(t.median)} ({row.ratio(name):.1f}x)")
             else:
-                peers.append(f"{name} skipped")
+                peers.append(f"{name} skipped: {t}"[:46])
         gf = ""
         if row.gflops is not None:
             gf = f"{row.gflops:.1f}"
