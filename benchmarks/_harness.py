@@ -174,7 +174,9 @@ def machine_info() -> dict:
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "condgen_threads": condgen.get_num_threads(),
-        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        # how OpenMP threads wait: with the default (active spinning) a loaded machine makes two
+        # threads slower than one
+        **{name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")},
         "load_average": list(os.getloadavg()),
         "versions": {name: _version(name) for name in
                      ("condgen", "numpy", "sklearn", "torch", "threadpoolctl", "matplotlib")},
