@@ -121,7 +121,7 @@ def measure_all(quick=False, repeat=3):
     flop = flops_per_epoch(genes.shape[0], batch) * epochs
     monitors = {}
     with threads(1):
-        reference = gemm(512, 512, 512, np.float32, repeat=repeat, calls=4)
+        reference = gemm(512, 512, 512, np.float32, repeat=repeat, calls=4, clock="cpu")
 
         def fit(preset):
             def run():
