@@ -11,7 +11,7 @@ within 1.5x of the preset's time.
 
 numpy runs a tenth of the epochs, its time scaled by 10 (every epoch costs the same).
 
-    python benchmarks/dbm_seed.py [--quick] [--repeats 3] [--threads 2] [--json out.json]
+    python benchmarks/dbm_seed.py [--quick] [--repeats 3] [--json out.json]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import dbm_numpy  # noqa: E402
-from _harness import Row, format_table, gemm, machine_info, measure  # noqa: E402
+from _harness import Row, format_table, gemm, machine_info, measure, threads  # noqa: E402
 
 import condgen  # noqa: E402
 
@@ -49,10 +49,16 @@ def seed_data():
 
 
 def measure_all(quick=False, repeat=3):
-    """Rows of run.py: the seed fit (preset and condgen defaults) and conditional sampling.
+    """Rows of run.py: the seed fit (preset and condgen defaults) and conditional sampling, on one
+    thread (the seed-sized work is serial; numpy's BLAS too), timed by the thread's CPU time.
 
     numpy runs a tenth of the epochs (30 pre-training, 10 fine-tuning: every epoch costs the same)
     and its time is scaled by 10; ``quick`` does the same to condgen's fits."""
+    with threads(1):
+        return _rows(quick, repeat)
+
+
+def _rows(quick, repeat):
     X, test_snps = seed_data()
     settings = dict(SEED_SETTINGS)
     if quick:
@@ -66,9 +72,9 @@ def measure_all(quick=False, repeat=3):
     def fit_numpy():
         fitted["numpy"] = dbm_numpy.fit_dbm(X, [30, 10, 2], 30, 0.002, 10, 0.003, np.random.default_rng(1))
 
-    fit_preset = measure(lambda: fit("preset", **preset), repeat=repeat)
-    fit_default = measure(lambda: fit("defaults", **settings), repeat=repeat)
-    fit_np = measure(fit_numpy, repeat=repeat, scale=1.0 if quick else 10.0)
+    fit_preset = measure(lambda: fit("preset", **preset), repeat=repeat, clock="thread")
+    fit_default = measure(lambda: fit("defaults", **settings), repeat=repeat, clock="thread")
+    fit_np = measure(fit_numpy, repeat=repeat, scale=1.0 if quick else 10.0, clock="thread")
     samples = {}
 
     def sample(name):
@@ -78,12 +84,12 @@ def measure_all(quick=False, repeat=3):
         samples["numpy"] = dbm_numpy.sample_conditional(fitted["numpy"], test_snps, SNP_COLUMNS, 50,
                                                         np.random.default_rng(2))
 
-    sample_cg = measure(lambda: sample("preset"), repeat=repeat)
-    sample_np = measure(sample_numpy, repeat=repeat)
+    sample_cg = measure(lambda: sample("preset"), repeat=repeat, clock="thread")
+    sample_np = measure(sample_numpy, repeat=repeat, clock="thread")
     sample("defaults")
     freq = {name: frequencies(samples[name]) for name in ("preset", "defaults", "numpy")}
     epochs = f"{settings['pretrain_epochs']}+{settings['epochs']} epochs"
-    fit_row = Row("seed DBM", f"DBM fit 60-30-10-2, {epochs}, preset boltzmannmachines.jl", fit_preset,
+    fit_row = Row("seed DBM", f"DBM fit 60-30-10-2, {epochs}, preset boltzmannmachines.jl, 1 thread", fit_preset,
                   {"numpy": fit_np}, target="<= 0.2 s, >= 30x numpy",
                   note=f"numpy on 30+10 epochs, x{1 if quick else 10}; generated frequency of genes "
                        f"0-9 on test rows 50-99 (truth 0.68): condgen {freq['preset']['rows 50-99']:.2f}, "
@@ -97,21 +103,20 @@ def measure_all(quick=False, repeat=3):
     default_row.met = fit_default.median <= 1.5 * fit_preset.median
     # every weight matrix twice per sweep (up and down)
     sweep_macs = 2 * (60 * 30 + 30 * 10 + 10 * 2)
-    sample_row = Row("seed DBM", "conditional sampling, 200 rows x 50 steps", sample_cg, {"numpy": sample_np},
-                     flop=2.0 * 200 * sweep_macs * 50, gemm=gemm(200, 60, 30, repeat=repeat, calls=100))
+    sample_row = Row("seed DBM", "conditional sampling, 200 rows x 50 steps, 1 thread", sample_cg, {"numpy": sample_np},
+                     flop=2.0 * 200 * sweep_macs * 50,
+                     gemm=gemm(200, 60, 30, repeat=repeat, calls=100, clock="thread"))
     return [fit_row, default_row, sample_row]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="timings per measurement (after a warm-up)")
-    parser.add_argument("--threads", type=int, default=condgen.get_num_threads())
     parser.add_argument("--quick", action="store_true", help="a tenth of the epochs, for a smoke run")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
-    condgen.set_num_threads(args.threads)
     rows = measure_all(args.quick, args.repeats)
-    print(f"seed DBM procedure, {args.threads} threads")
+    print("seed DBM procedure, 1 thread, thread CPU time")
     print(format_table(rows))
     print("generated frequencies (truth: 0.23, 0.68, 0.20; 0.15), one run each:")
     for name, freq in rows[0].extra["frequencies"].items():

@@ -43,13 +43,13 @@ def random_dbm(dtype, seed=0):
     return condgen.DBM.from_rbms(rbms, sampler="alternating")
 
 
-def time_sweeps(dbm, particles, sweeps):
-    start = time.perf_counter()
+def time_sweeps(dbm, particles, sweeps, clock):
+    start = clock()
     dbm.gibbs_sample(particles, steps=sweeps, seed=1)
-    return (time.perf_counter() - start) / sweeps
+    return (clock() - start) / sweeps
 
 
-def time_gemm(dbm, particles, sweeps):
+def time_gemm(dbm, particles, sweeps, clock):
     W1, W2 = dbm.layers_[0].weights_, dbm.layers_[1].weights_
     v, h1, h2 = particles
     a1, a0, a2 = np.empty_like(h1), np.empty_like(v), np.empty_like(h2)
@@ -60,10 +60,10 @@ def time_gemm(dbm, particles, sweeps):
         np.matmul(h1, W1.T, out=a0)
         np.matmul(h1, W2, out=a2)
 
-    start = time.perf_counter()
+    start = clock()
     for _ in range(sweeps):
         products()
-    return (time.perf_counter() - start) / sweeps
+    return (clock() - start) / sweeps
 
 
 def measure_all(quick=False, repeat=3, sweeps=2, n_particles=None):
@@ -76,20 +76,24 @@ def measure_all(quick=False, repeat=3, sweeps=2, n_particles=None):
         particles = dbm.init_particles(n_particles, seed=1)
         per_thread = {}
         for n_threads in (1, 2):
+            # one thread: CPU time of this thread (other jobs on the machine do not inflate it)
+            clock = "thread" if n_threads == 1 else "wall"
+            tick = time.thread_time if n_threads == 1 else time.perf_counter
             gemm_s, sweep_s = [], []
             with threads(n_threads):
                 dbm.gibbs_sample(particles, steps=1, seed=0)  # warm-up
-                time_gemm(dbm, particles, 1)
+                time_gemm(dbm, particles, 1, tick)
                 for _ in range(repeat):  # interleaved: both see the same background load
-                    gemm_s.append(time_gemm(dbm, particles, sweeps))
-                    sweep_s.append(time_sweeps(dbm, particles, sweeps))
-            sweep, gemm_only = Timing(sweep_s), Timing(gemm_s)
+                    gemm_s.append(time_gemm(dbm, particles, sweeps, tick))
+                    sweep_s.append(time_sweeps(dbm, particles, sweeps, tick))
+            sweep, gemm_only = Timing(sweep_s, clock=clock), Timing(gemm_s, clock=clock)
             per_thread[n_threads] = sweep
             name = np.dtype(dtype).name
             row = Row("large Gibbs sweep", f"Gibbs sweep {'-'.join(map(str, SIZES))}, {n_particles} particles, "
                       f"{name}, {n_threads} thread{'s' if n_threads > 1 else ''}", sweep,
                       {"numpy GEMMs of the sweep": gemm_only}, flop=2.0 * n_particles * SWEEP_MACS,
-                      gemm=gemm(n_particles, SIZES[0], SIZES[1], dtype, repeat=repeat, n_threads=n_threads),
+                      gemm=gemm(n_particles, SIZES[0], SIZES[1], dtype, repeat=repeat, n_threads=n_threads,
+                                clock=clock),
                       extra={"sweep_over_gemm": sweep.median / gemm_only.median})
             row.note = f"sweep / GEMM-only time = {sweep.median / gemm_only.median:.2f}"
             if n_threads == 2:

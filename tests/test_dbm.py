@@ -342,6 +342,24 @@ def test_same_seed_same_model_and_samples_for_any_thread_count(restore_threads):
     assert not np.array_equal(a.sample(300, burn_in=4, seed=6), sa)
 
 
+def test_parallel_fine_tuning_is_thread_independent(restore_threads):
+    # 300 particles x 5 sweeps of a 100-80-40 model: enough work per update for the fine-tuning
+    # kernel to run its Gibbs and mean-field chunks in parallel.
+    X = (np.random.default_rng(8).random((200, 100)) < 0.3).astype(float)
+    models, mean_fields = [], []
+    for threads in (1, 2):
+        condgen.set_num_threads(threads)
+        models.append(DBM(n_hiddens=[80, 40], epochs=2, pretrain_epochs=1, n_particles=300, seed=4).fit(X))
+        mean_fields.append(models[0].mean_field(X))  # parallel too: 200 rows of this model
+    for a, b in zip(*mean_fields):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(models[0].layers_, models[1].layers_):
+        np.testing.assert_array_equal(a.weights_, b.weights_)
+        np.testing.assert_array_equal(a.visible_bias_, b.visible_bias_)
+    for a, b in zip(models[0].fine_tune_particles_, models[1].fine_tune_particles_):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_large_gibbs_run_is_thread_independent(restore_threads):
     # Enough work for the kernel to run its chunks in parallel, and a weight matrix large enough
     # (>= 65536 entries) for its larger chunks of chains.

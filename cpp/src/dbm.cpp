@@ -184,14 +184,20 @@ int mean_field_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& b
                      std::vector<MatrixMap<T>>& mu, Index begin, Index end, T tol, int max_iter) {
   const Index L = params.n_rbms();
   const Index m = end - begin;
-  auto below = [&](Index k) -> Eigen::Ref<const RowMatrix<T>> {
-    if (k == 1) return input.middleRows(begin, m);
-    return mu[k - 2].middleRows(begin, m);
+  auto below = [&](Index k) { return mu[k - 2].middleRows(begin, m); };  // for k >= 2
+  // The data layer never changes: its product with the first weights is computed once.
+  const RowMatrix<T> from_data = input.middleRows(begin, m) * params.weights[0];
+  auto bottom_up = [&](Index k, RowMatrix<T>& a) {
+    if (k == 1) {
+      a = from_data;
+    } else {
+      a.noalias() = below(k) * params.weights[k - 1];
+    }
   };
   RowMatrix<T> a;
   // Initial upward pass: doubled input (bias included) below the top, as BoltzmannMachines.jl.
   for (Index k = 1; k <= L; ++k) {
-    a.noalias() = below(k) * params.weights[k - 1];
+    bottom_up(k, a);
     a.rowwise() += params.hidden_bias[k - 1].transpose();
     if (k < L) a *= T(2);
     logistic_in_place(a);
@@ -203,7 +209,7 @@ int mean_field_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& b
     ++iterations;
     delta = T(0);
     for (Index k = 1; k <= L; ++k) {
-      a.noalias() = below(k) * params.weights[k - 1];
+      bottom_up(k, a);
       if (k < L) a.noalias() += mu[k].middleRows(begin, m) * params.weights[k].transpose();
       a.rowwise() += bias[k].transpose();
       logistic_in_place(a);

@@ -6,21 +6,24 @@ The numerical work runs in a C++ core (Eigen + OpenMP); this package holds the p
 from __future__ import annotations
 
 from . import likelihood, metrics, monitor, plot
-from .cgan import CGAN
 from ._core import __version__, get_num_threads
 from ._core import set_num_threads as _set_num_threads
+from .cgan import CGAN
 from .dbm import DBM, TrainLayer
 from .monitor import Monitor, monitored_fit
+from .persist import load
 from .rbm import BernoulliRBM
 from .simulate import simulate_snp_gep
 
 __all__ = [
+    "BernoulliRBM",
     "CGAN",
     "DBM",
-    "BernoulliRBM",
+    "TrainLayer",
     "__version__",
     "get_num_threads",
     "likelihood",
+    "load",
     "metrics",
     "monitor",
     "Monitor",
@@ -28,7 +31,6 @@ __all__ = [
     "plot",
     "set_num_threads",
     "simulate_snp_gep",
-    "TrainLayer",
 ]
 
 

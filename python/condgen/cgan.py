@@ -158,6 +158,16 @@ class CGAN:
         self.progress = progress
         self.warm_start = warm_start
 
+    def save(self, path, columns=None):
+        """Save the fitted model to one ``.npz`` file; :func:`condgen.load` reads it back.
+
+        ``columns``: optional column names (``{"x": [...], "y": [...]}``), kept in the file's metadata.
+        See :func:`condgen.persist.save`.
+        """
+        from .persist import save
+
+        return save(self, path, columns=columns)
+
     # -------------------------------------------------------------------------------------------
     # Hyperparameters
 

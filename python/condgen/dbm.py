@@ -153,6 +153,19 @@ class DBM:
     mean_field_iterations_ : list of int
         Largest number of mean-field iterations of a chunk of rows, per fine-tuning epoch.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from condgen import DBM, simulate_snp_gep
+    >>> rng = np.random.default_rng(1)
+    >>> snps, genes = simulate_snp_gep(seed=rng)
+    >>> test_snps, _ = simulate_snp_gep(200, n_random_samples=100, seed=rng)
+    >>> dbm = DBM(n_hiddens=[30, 10, 2], pretrain_epochs=300, pretrain_learning_rate=0.002,
+    ...           epochs=100, seed=1).fit(np.hstack([genes, snps]))
+    >>> samples = dbm.sample_conditional(test_snps, columns=range(50, 60), steps=50, n_per_row=40)
+    >>> samples.shape
+    (8000, 60)
+
     Notes
     -----
     The intermediate biases are kept twice (hidden bias of the RBM below and visible bias of the
@@ -211,6 +224,16 @@ class DBM:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
         return f"DBM({', '.join(changed)})"
+
+    def save(self, path, columns=None):
+        """Save the fitted model to one ``.npz`` file; :func:`condgen.load` reads it back.
+
+        ``columns``: optional column names (the visible columns), kept in the file's metadata.
+        See :func:`condgen.persist.save`.
+        """
+        from .persist import save
+
+        return save(self, path, columns=columns)
 
     # ------------------------------------------------------------------------------------------
     # construction

@@ -137,6 +137,16 @@ class BernoulliRBM:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
         return f"BernoulliRBM({', '.join(changed)})"
 
+    def save(self, path, columns=None):
+        """Save the fitted model to one ``.npz`` file; :func:`condgen.load` reads it back.
+
+        ``columns``: optional names of the visible columns, kept in the file's metadata.
+        See :func:`condgen.persist.save`.
+        """
+        from .persist import save
+
+        return save(self, path, columns=columns)
+
     # -- training ------------------------------------------------------------------------------
     def fit(self, X, init=None):
         """Train on binary data ``X`` (samples in rows); returns self.

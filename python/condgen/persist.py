@@ -1,0 +1,323 @@
+"""Saving and loading fitted models: one ``.npz`` file with the arrays and a JSON metadata entry.
+
+The file is an ordinary numpy ``.npz`` archive. The entry ``__condgen_metadata__`` holds UTF-8
+JSON with the format name and version, the model class, its hyperparameters, the condgen version,
+optional column names, the shape and dtype of every array and a SHA-256 digest of the arrays.
+:func:`load` reads it with ``allow_pickle=False`` (a model file can never run code), checks the
+metadata, shapes and digest, and raises :class:`ModelFileError` for a corrupt, truncated,
+tampered or foreign file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "read_metadata", "save"]
+
+FORMAT = "condgen-model"
+FORMAT_VERSION = 1
+_METADATA = "__condgen_metadata__"
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded; the message names the file and the problem."""
+
+    def __init__(self, path, problem):
+        self.path = str(path)
+        super().__init__(f"{self.path}: {problem}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hyperparameters <-> JSON
+
+
+def _hyperparameters(model) -> dict:
+    if hasattr(model, "get_params"):
+        return dict(model.get_params())
+    names = [name for name in inspect.signature(type(model).__init__).parameters if name != "self"]
+    return {name: getattr(model, name) for name in names}
+
+
+def _to_json(value, name):
+    """JSON form of a hyperparameter; callables (monitors) and Generators are not stored."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, list):
+        return [_to_json(item, name) for item in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [_to_json(item, name) for item in value]}
+    if isinstance(value, dict):
+        return {str(key): _to_json(item, name) for key, item in value.items()}
+    if isinstance(value, (type, np.dtype)) and np.dtype(value).kind in "fiub":
+        return {"__dtype__": np.dtype(value).name}
+    if isinstance(value, np.ndarray):
+        return _to_json(value.tolist(), name)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {field.name: _to_json(getattr(value, field.name), name)
+                  for field in dataclasses.fields(value)}
+        return {"__dataclass__": type(value).__name__, "fields": fields}
+    if isinstance(value, np.random.Generator) or callable(value):
+        return None  # a monitor or a random generator is run-time state, not a setting
+    raise TypeError(f"cannot store hyperparameter {name}={value!r} in a model file")
+
+
+def _hyperparameters_json(model):
+    return {key: _to_json(value, key) for key, value in _hyperparameters(model).items()}
+
+
+def _from_json(value):
+    if isinstance(value, list):
+        return [_from_json(item) for item in value]
+    if isinstance(value, dict):
+        if set(value) == {"__tuple__"}:
+            return tuple(_from_json(item) for item in value["__tuple__"])
+        if set(value) == {"__dtype__"}:
+            return np.dtype(value["__dtype__"]).type
+        if set(value) == {"__dataclass__", "fields"}:
+            from . import dbm
+
+            cls = getattr(dbm, value["__dataclass__"], None)  # the settings classes (TrainLayer)
+            if cls is None or not dataclasses.is_dataclass(cls):
+                raise ValueError(f"unknown settings class {value['__dataclass__']!r}")
+            return cls(**{key: _from_json(item) for key, item in value["fields"].items()})
+        return {key: _from_json(item) for key, item in value.items()}
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Fitted state: every attribute with a trailing underscore (scikit-learn's convention), encoded
+# as arrays (entries "fitted/NAME...") plus a JSON description of its structure
+
+
+def _encode(value, key, arrays):
+    """JSON description of a fitted value; its arrays go into ``arrays`` under ``key``."""
+    if isinstance(value, np.ndarray):
+        arrays[key] = value
+        return {"array": key}
+    if value is None or isinstance(value, (bool, str)):
+        return {"value": value}
+    if isinstance(value, (int, np.integer)):
+        return {"value": int(value)}
+    if isinstance(value, (float, np.floating)):
+        return {"value": float(value)}
+    if isinstance(value, (list, tuple)):
+        return {"tuple" if isinstance(value, tuple) else "list":
+                [_encode(item, f"{key}/{i}", arrays) for i, item in enumerate(value)]}
+    if isinstance(value, dict) and all(isinstance(name, str) for name in value):
+        return {"dict": {name: _encode(item, f"{key}/{name}", arrays) for name, item in value.items()}}
+    if type(value).__name__ in _CLASSES:  # a model inside a model: the layers of a DBM
+        return {"model": type(value).__name__, "state": _fitted_state(value, f"{key}/", arrays),
+                "hyperparameters": _hyperparameters_json(value)}
+    raise TypeError(f"cannot store fitted attribute {key!r} of type {type(value).__name__}")
+
+
+def _decode(description, arrays):
+    if "model" in description:
+        model = _model_class(description["model"])(**_from_json(description["hyperparameters"]))
+        return _restore(model, description["state"], arrays)
+    (kind, content), = description.items()
+    if kind == "array":
+        return arrays[content]
+    if kind == "value":
+        return content
+    if kind in ("list", "tuple"):
+        items = [_decode(item, arrays) for item in content]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {name: _decode(item, arrays) for name, item in content.items()}
+    raise ValueError(f"unknown entry {kind!r} in the fitted state")
+
+
+def _fitted_state(model, prefix, arrays):
+    state = {}
+    for name, value in vars(model).items():
+        if name.endswith("_") and not name.startswith("_"):
+            state[name] = _encode(value, f"{prefix}{name}", arrays)
+    return state
+
+
+def _restore(model, state, arrays):
+    for name, description in state.items():
+        if not (name.endswith("_") and name.isidentifier()):
+            raise ValueError(f"bad fitted attribute name {name!r}")
+        setattr(model, name, _decode(description, arrays))
+    return model
+
+
+def _check_fitted(model):
+    """Shape checks of the restored state, through the models' own parameter checks."""
+    for layer in getattr(model, "layers_", None) or [model]:
+        if hasattr(layer, "_parameters"):
+            layer._parameters()
+    layers = getattr(model, "layers_", None)
+    if layers is not None:
+        for lower, upper in zip(layers, layers[1:]):
+            if lower.weights_.shape[1] != upper.weights_.shape[0]:
+                raise ValueError("the layers' sizes do not chain")
+
+
+_CLASSES = {"BernoulliRBM": "condgen.rbm", "DBM": "condgen.dbm", "CGAN": "condgen.cgan"}
+
+
+def _model_class(name):
+    import importlib
+
+    if name not in _CLASSES:
+        raise ValueError(f"unknown model class {name!r}")
+    return getattr(importlib.import_module(_CLASSES[name]), name)
+
+
+def _digest(arrays: dict) -> str:
+    hasher = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        hasher.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+        hasher.update(array.tobytes())
+    return hasher.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def save(model, path, columns=None) -> Path:
+    """Save a fitted model to one ``.npz`` file.
+
+    Parameters
+    ----------
+    model : BernoulliRBM, DBM or CGAN
+        A fitted model.
+    path : str or path-like
+        Written as given (``.npz`` is the natural extension but is not added).
+    columns : list of str or dict, optional
+        Column names to keep with the model: the visible columns of an RBM or DBM, or
+        ``{"x": [...], "y": [...]}`` for a CGAN. :func:`read_metadata` returns them.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from . import __version__
+
+    name = type(model).__name__
+    if name not in _CLASSES:
+        raise TypeError(f"cannot save a {name}; models that can be saved: {', '.join(_CLASSES)}")
+    arrays = {}
+    fitted = _fitted_state(model, "fitted/", arrays)
+    if not fitted:
+        raise ValueError(f"this {name} is not fitted yet; call fit before save")
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "class": name,
+        "condgen_version": __version__,
+        "hyperparameters": _hyperparameters_json(model),
+        "columns": _to_json(columns, "columns"),
+        "fitted": fitted,
+        "arrays": {key: {"dtype": value.dtype.str, "shape": list(value.shape)}
+                   for key, value in arrays.items()},
+        "sha256": _digest(arrays),
+    }
+    encoded = np.frombuffer(json.dumps(metadata, indent=1).encode(), dtype=np.uint8)
+    path = Path(os.fspath(path))
+    temporary = path.with_name(path.name + ".partial")
+    try:  # write beside the target and rename: never a half-written model under the real name
+        with open(temporary, "wb") as handle:
+            np.savez_compressed(handle, **{_METADATA: encoded}, **arrays)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def _open(path):
+    path = Path(os.fspath(path))
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ModelFileError(path, error.strerror or str(error)) from None
+    try:
+        archive = np.load(io.BytesIO(data), allow_pickle=False)
+    except Exception as error:  # noqa: BLE001 - any damage to the bytes must become a clear error
+        raise ModelFileError(path, f"not a condgen model file (not a readable .npz archive: {error})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ModelFileError(path, "not a condgen model file (a .npy array, not an .npz archive)")
+    return path, archive
+
+
+def _read(path):
+    path, archive = _open(path)
+    with archive:
+        if _METADATA not in archive.files:
+            raise ModelFileError(path, "not a condgen model file (an .npz archive without condgen metadata)")
+        try:
+            metadata = json.loads(archive[_METADATA].tobytes().decode())
+            arrays = {name: archive[name] for name in archive.files if name != _METADATA}
+        except Exception as error:  # noqa: BLE001 - zlib, zip, numpy header or JSON errors of damage
+            raise ModelFileError(path, f"corrupt or truncated model file ({error})") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise ModelFileError(path, "not a condgen model file (foreign metadata)")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(path, f"written in model format {version!r} by condgen "
+                                   f"{metadata.get('condgen_version')}; this condgen reads format "
+                                   f"{FORMAT_VERSION} and older: upgrade condgen")
+    declared = metadata.get("arrays")
+    if not isinstance(declared, dict) or set(declared) != set(arrays):
+        raise ModelFileError(path, "tampered or corrupt model file (the arrays differ from the metadata)")
+    for name, array in arrays.items():
+        if list(array.shape) != declared[name].get("shape") or array.dtype.str != declared[name].get("dtype"):
+            raise ModelFileError(path, f"tampered or corrupt model file (array {name!r} has shape "
+                                       f"{array.shape} and dtype {array.dtype}, the metadata says "
+                                       f"{declared[name]})")
+        if array.dtype.kind not in "fiub" or (array.dtype.kind == "f" and not np.all(np.isfinite(array))):
+            raise ModelFileError(path, f"corrupt model file (array {name!r} is not finite numbers)")
+    if _digest(arrays) != metadata.get("sha256"):
+        raise ModelFileError(path, "tampered or corrupt model file (the arrays' SHA-256 does not match)")
+    return path, metadata, arrays
+
+
+def read_metadata(path) -> dict:
+    """The checked JSON metadata of a model file (class, hyperparameters, columns, versions)."""
+    return _read(path)[1]
+
+
+def load(path):
+    """Load a model saved with ``model.save(path)`` (or :func:`save`).
+
+    The file is read with ``allow_pickle=False``; its metadata, array shapes and SHA-256 digest are
+    checked before the model is built.
+
+    Returns
+    -------
+    BernoulliRBM, DBM or CGAN
+        The fitted model, ready to sample or generate.
+
+    Raises
+    ------
+    ModelFileError
+        For a missing, corrupt, truncated, tampered or foreign file, or one written by a newer
+        condgen.
+    """
+    path, metadata, arrays = _read(path)
+    name = metadata.get("class")
+    if name not in _CLASSES:
+        raise ModelFileError(path, f"unknown model class {name!r}")
+    try:
+        model = _model_class(name)(**_from_json(metadata.get("hyperparameters", {})))
+        _restore(model, metadata["fitted"], arrays)
+        _check_fitted(model)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise ModelFileError(path, f"cannot rebuild the {name} ({error})") from None
+    return model
