@@ -18,6 +18,7 @@ import importlib
 import json
 import os
 import sys
+import textwrap
 import time
 import traceback
 
@@ -85,13 +86,13 @@ def plot_speedups(rows, path):
         for peer in row.peers:
             ratio = row.ratio(peer)
             if ratio is not None:
-                labels.append(f"{row.work[:48]} vs {peer}")
+                labels.append(textwrap.fill(f"{row.work} vs {peer}", 70))
                 ratios.append(ratio)
     if not labels:
         return False
-    fig, ax = plt.subplots(figsize=(9, 0.35 * len(labels) + 1.2))
+    fig, ax = plt.subplots(figsize=(11, 0.5 * len(labels) + 1.2))
     ax.barh(range(len(labels)), ratios, color="tab:blue")
-    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.set_xscale("log")
     ax.axvline(1.0, color="black", lw=0.8)
     ax.set_xlabel("condgen speed-up (peer time / condgen time, log scale)")
@@ -108,12 +109,12 @@ def plot_gflops(rows, path):
     chosen = [row for row in rows if row.gflops is not None and row.gemm is not None]
     if not chosen:
         return False
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(chosen) + 1.2))
+    fig, ax = plt.subplots(figsize=(11, 0.5 * len(chosen) + 1.2))
     y = range(len(chosen))
     ax.barh([i - 0.2 for i in y], [row.gflops for row in chosen], height=0.4, label="condgen")
     ax.barh([i + 0.2 for i in y], [row.gemm["gflops"] for row in chosen], height=0.4,
             label="numpy GEMM of comparable shape")
-    ax.set_yticks(list(y), [row.work[:60] for row in chosen], fontsize=8)
+    ax.set_yticks(list(y), [textwrap.fill(row.work, 60) for row in chosen], fontsize=7)
     ax.set_xlabel("GFLOP/s")
     ax.invert_yaxis()
     ax.legend()
