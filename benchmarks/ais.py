@@ -6,20 +6,28 @@ with 2; numpy runs the identical algorithm (alternating transitions, even layers
 summed out). Also the per-sample AIS likelihood of 100 rows of the seed's 60-30-10-2 shape.
 Both estimates of log Z are printed: they must agree within their standard deviations.
 
-    python benchmarks/ais.py [--repeats 3] [--json out.json]
+numpy runs a fifth of the temperatures (every temperature costs the same), its time scaled by 5.
+``measure_all`` returns the rows that ``run.py`` prints.
+
+    python benchmarks/ais.py [--quick] [--repeats 3] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
-import time
+import os
+import sys
 from types import SimpleNamespace
 
-import condgen
 import numpy as np
-from condgen.likelihood import (
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _harness import Row, format_table, gemm, machine_info, measure, threads  # noqa: E402
+
+import condgen  # noqa: E402
+from condgen.likelihood import (  # noqa: E402
     _combined_biases,
     _layers,
     log_mean_exp,
@@ -70,48 +78,61 @@ def numpy_ais(dbm, n_temperatures=100, n_particles=100, burn_in=5, seed=0):
     return log_mean_exp(log_weights) + log_partition_zero_weights(dbm)
 
 
-def best_time(function, repeats):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+def measure_all(quick=False, repeat=3):
+    """Rows of run.py: log Z of the 500-250-100 DBM at 1 and 2 threads against numpy, and the
+    per-sample likelihood of 100 rows of the seed's shape."""
+    sizes, n_temperatures, n_particles, burn_in = [500, 250, 100], (20 if quick else 100), 100, 5
+    rng = np.random.default_rng(0)
+    dbm = random_dbm(sizes, 0.05, rng)
+    peer_temperatures = n_temperatures // 5
+    estimates = {}
+
+    def run_numpy():
+        estimates["numpy"] = float(numpy_ais(dbm, n_temperatures=peer_temperatures, n_particles=n_particles,
+                                             burn_in=burn_in))
+
+    # one transition: every weight matrix twice (odd layers from even, even from odd)
+    macs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    flop = 2.0 * 2 * macs * n_particles * n_temperatures * burn_in
+    rows = []
+    for n_threads in (1, 2):
+        with threads(n_threads):
+            numpy_time = measure(run_numpy, repeat=repeat, scale=n_temperatures / peer_temperatures)
+            ours = measure(lambda: estimates.__setitem__("condgen", log_partition(
+                dbm, n_temperatures=n_temperatures, n_particles=n_particles, burn_in=burn_in, seed=0)),
+                repeat=repeat)
+            reference = gemm(n_particles, sizes[0], sizes[1], repeat=repeat, calls=20)
+        estimate = estimates["condgen"]
+        rows.append(Row("AIS", f"AIS log Z, DBM 500-250-100, {n_temperatures} temps x {n_particles} particles "
+                        f"x {burn_in} steps, {n_threads} thread{'s' * (n_threads > 1)}", ours,
+                        {"numpy": numpy_time}, flop=flop, gemm=reference,
+                        note=f"numpy on {peer_temperatures} temperatures, x{n_temperatures // peer_temperatures}; "
+                             f"log Z: condgen {estimate.value:.2f} +- {estimate.sd:.2f}, numpy "
+                             f"({peer_temperatures} temperatures) {estimates['numpy']:.2f}",
+                        extra={"log_z": estimate.value, "sd": estimate.sd, "numpy_log_z": estimates["numpy"]}))
+    seed_shape = random_dbm([60, 30, 10, 2], 0.3, rng)
+    n_rows = 20 if quick else 100
+    X = (rng.random((n_rows, 60)) < 0.3).astype(float)
+    for n_threads in (1, 2):
+        with threads(n_threads):
+            ours = measure(lambda: condgen.likelihood.log_likelihood(seed_shape, X, log_partition=0.0, seed=0),
+                           repeat=repeat)
+        rows.append(Row("AIS", f"per-sample AIS likelihood, {n_rows} rows, DBM 60-30-10-2, {n_threads} "
+                        f"thread{'s' * (n_threads > 1)}", ours))
+    return rows
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (best is kept)")
+    parser.add_argument("--repeats", type=int, default=3, help="timings per measurement (after a warm-up)")
+    parser.add_argument("--quick", action="store_true", help="fewer temperatures, for a smoke run")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
-    threads_before = condgen.get_num_threads()
-    rng = np.random.default_rng(0)
-    dbm = random_dbm([500, 250, 100], 0.05, rng)
-    results = {"machine": platform.processor() or platform.machine(), "numpy": np.__version__}
-
-    numpy_time, numpy_estimate = best_time(lambda: numpy_ais(dbm), 1)
-    results["numpy_log_z"] = {"seconds": numpy_time, "value": float(numpy_estimate)}
-    for threads in (1, 2):
-        condgen.set_num_threads(threads)
-        seconds, estimate = best_time(lambda: log_partition(dbm, seed=0), args.repeats)
-        results[f"condgen_log_z_{threads}_threads"] = {"seconds": seconds, "value": estimate.value,
-                                                       "sd": estimate.sd, "speedup_vs_numpy": numpy_time / seconds}
-        print(f"log Z, 500-250-100 DBM, {threads} thread(s): condgen {seconds:.3f} s "
-              f"({estimate.value:.2f} +- {estimate.sd:.2f}), numpy {numpy_time:.3f} s "
-              f"({numpy_estimate:.2f}): {numpy_time / seconds:.1f}x")
-
-    seed_shape = random_dbm([60, 30, 10, 2], 0.3, rng)
-    X = (rng.random((100, 60)) < 0.3).astype(float)
-    for threads in (1, 2):
-        condgen.set_num_threads(threads)
-        seconds, _ = best_time(lambda: condgen.likelihood.log_likelihood(seed_shape, X, log_partition=0.0, seed=0),
-                               args.repeats)
-        results[f"condgen_rows_likelihood_{threads}_threads"] = {"seconds": seconds}
-        print(f"per-sample AIS likelihood, 100 rows of a 60-30-10-2 DBM, {threads} thread(s): {seconds:.3f} s")
-    condgen.set_num_threads(threads_before)
+    rows = measure_all(args.quick, args.repeats)
+    print(format_table(rows))
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+            json.dump({"machine": machine_info(), "rows": [row.to_dict() for row in rows]}, handle, indent=2)
 
 
 if __name__ == "__main__":

@@ -5,22 +5,25 @@ installed), all in this run, same architecture and training step.
 Prints seconds per run, the ratios, and GFLOP/s of the necessary products next to a numpy float32
 GEMM measured here. Everything runs on one thread. Usage:
 
-    python benchmarks/cgan_seed.py [--epochs 2500] [--repeats 3] [--skip-torch] [--json out.json]
+    python benchmarks/cgan_seed.py [--quick] [--repeats 3] [--json out.json]
+
+numpy and PyTorch run a tenth of the epochs (every epoch costs the same), their times scaled by 10.
+``measure_all`` returns the rows that ``run.py`` prints.
 """
 
 from __future__ import annotations
 
 import os
 
-# One thread everywhere: condgen's training kernel is sequential, and so must the peers be.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# One thread everywhere: condgen's training kernel is sequential, and so must the peers be
+# (run.py limits the threads with _harness.threads instead, as its other benchmarks use two).
+if __name__ == "__main__":
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import argparse
 import json
-import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +32,7 @@ import condgen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cgan_numpy  # noqa: E402
+from _harness import Row, format_table, gemm, machine_info, measure, optional, threads  # noqa: E402
 
 
 def seed_data():
@@ -55,26 +59,6 @@ def flops_per_epoch(n_rows, batch_size, n_x=50, n_y=10, n_noise=10):
                + fwd_d + back_d_inner + n_x * d[0][1]  # G step: D forward, backward to the data columns
                + fwd_g + g[1][0] * g[1][1])  # G weight grads and hidden gradient
     return 2.0 * per_row * n_rows  # every row is in exactly one batch
-
-
-def numpy_gemm_gflops(n=512, repeats=20):
-    """One-thread float32 GEMM rate of numpy's BLAS (by CPU time, best of `repeats`)."""
-    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
-    b = a.T.copy()
-    (_, cpu), _ = time_best(lambda: a @ b, repeats)
-    return 2.0 * n**3 / cpu / 1e9
-
-
-def time_best(fn, repeats):
-    """Best (wall, CPU) seconds of `repeats` calls and the last result. On a loaded machine the
-    CPU time of this (single-threaded) process is the steadier measure of the work done."""
-    wall, cpu, result = float("inf"), float("inf"), None
-    for _ in range(repeats):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        wall = min(wall, time.perf_counter() - start)
-        cpu = min(cpu, time.process_time() - start_cpu)
-    return (wall, cpu), result
 
 
 def torch_train(torch, x, y, epochs, batch_size, n_noise=10, noise_sd=2.0, seed=0):
@@ -127,71 +111,64 @@ def torch_train(torch, x, y, epochs, batch_size, n_noise=10, noise_sd=2.0, seed=
     return history
 
 
+def measure_all(quick=False, repeat=3):
+    """Rows of run.py, one thread, CPU time: the seed run in condgen (seed preset and condgen
+    defaults) and its peers. numpy and PyTorch run a tenth of the epochs (every epoch costs the
+    same), their times scaled by 10; ``quick`` runs a tenth of the epochs everywhere."""
+    snps, genes, _, _ = seed_data()
+    epochs, batch = (250 if quick else 2500), 32
+    peer_epochs = epochs // 10
+    flop = flops_per_epoch(genes.shape[0], batch) * epochs
+    monitors = {}
+    with threads(1):
+        reference = gemm(512, 512, 512, np.float32, repeat=repeat, calls=4, clock="cpu")
+
+        def fit(preset):
+            def run():
+                model = condgen.CGAN(preset=preset, epochs=epochs, batch_size=batch, seed=0).fit(genes, snps)
+                monitors[f"condgen {preset}"] = float(model.history_["discriminator_seed"][-100:].mean())
+            return run
+
+        seed_fit = measure(fit("seed"), repeat=repeat, clock="cpu")
+        default_fit = measure(fit("condgen"), repeat=repeat, clock="cpu")
+
+        peers = {"numpy": measure(lambda: cgan_numpy.train(genes, snps, epochs=peer_epochs, batch_size=batch),
+                                  repeat=repeat, scale=10.0, clock="cpu")}
+        torch, reason = optional("torch")
+        if torch is None:
+            peers["PyTorch eager"] = reason
+        else:
+            previous = torch.get_num_threads()
+            torch.set_num_threads(1)
+            peers["PyTorch eager"] = measure(lambda: torch_train(torch, genes, snps, peer_epochs, batch),
+                                             repeat=repeat, scale=10.0, clock="cpu")
+            torch.set_num_threads(previous)
+    row = Row("seed CGAN", f"CGAN seed run, {epochs} epochs, batch {batch}, 1 thread (CPU time)", seed_fit,
+              peers, flop=flop, gemm=reference, target="<= 2 s, >= 15x PyTorch, >= 4x numpy",
+              note=f"peers on {peer_epochs} epochs, x10; late discriminator monitor (chance 0.2523): "
+                   + ", ".join(f"{k} {v:.4f}" for k, v in monitors.items()), extra={"monitors": monitors})
+    if not quick:
+        torch_ratio = row.ratio("PyTorch eager")
+        row.met = (seed_fit.median <= 2.0 and row.ratio("numpy") >= 4
+                   and (torch_ratio is None or torch_ratio >= 15))
+    default_row = Row("seed CGAN", f"CGAN {epochs} epochs, preset condgen (defaults)", default_fit,
+                      {"seed preset": seed_fit}, flop=flop, gemm=reference)
+    return [row, default_row]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2500)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=3, help="condgen runs (best is reported)")
-    parser.add_argument("--skip-torch", action="store_true")
-    parser.add_argument("--skip-numpy", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the epochs, for a smoke run")
+    parser.add_argument("--repeats", type=int, default=3, help="timings per measurement (after a warm-up)")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
-
-    snps, genes, _, _ = seed_data()
-    epochs, batch = args.epochs, args.batch_size
-    flops = flops_per_epoch(genes.shape[0], batch) * epochs
-    gemm = numpy_gemm_gflops()
-    results = {"epochs": epochs, "batch_size": batch, "gflop": flops / 1e9, "numpy_gemm_gflops": gemm,
-               "machine": platform.processor() or platform.machine(), "python": platform.python_version(),
-               "numpy": np.__version__, "condgen": condgen.__version__, "threads": 1,
-               "load_average": os.getloadavg()[0]}
-    condgen.set_num_threads(1)
-
-    def fit(preset):
-        return lambda: condgen.CGAN(preset=preset, epochs=epochs, batch_size=batch, seed=0).fit(genes, snps)
-
-    seconds, model = time_best(fit("seed"), args.repeats)
-    results["condgen_seed_s"] = seconds
-    results["condgen_seed_last100_discriminator"] = float(model.history_["discriminator_seed"][-100:].mean())
-    results["condgen_defaults_s"], _ = time_best(fit("condgen"), args.repeats)
-
-    if not args.skip_numpy:
-        results["numpy_s"], (_, _, hist) = time_best(
-            lambda: cgan_numpy.train(genes, snps, epochs=epochs, batch_size=batch), 1)
-        results["numpy_last100_discriminator"] = float(hist[-100:, 0].mean())
-    if not args.skip_torch:
-        try:
-            import torch
-        except ImportError:
-            results["torch"] = "skipped: not installed"
-        else:
-            torch.set_num_threads(1)
-            results["torch_version"] = torch.__version__
-            results["torch_s"], hist = time_best(lambda: torch_train(torch, genes, snps, epochs, batch), 1)
-            results["torch_last100_discriminator"] = float(hist[-100:, 0].mean())
-
-    print(f"load average at the start: {results['load_average']:.1f} on {os.cpu_count()} CPUs")
-    print(f"seed CGAN run: {epochs} epochs, batch {batch}, {flops / 1e9:.1f} GFLOP of products, 1 thread")
-    print(f"numpy float32 GEMM (512^3), same run: {gemm:.1f} GFLOP/s")
-    rows = [("condgen (seed preset)", results["condgen_seed_s"]),
-            ("condgen (condgen defaults)", results["condgen_defaults_s"])]
-    if "numpy_s" in results:
-        rows.append(("numpy reference", results["numpy_s"]))
-    if "torch_s" in results:
-        rows.append((f"PyTorch {results['torch_version']} eager", results["torch_s"]))
-    base = results["condgen_seed_s"]
-    print(f"{'':28s} {'wall s':>8s} {'CPU s':>8s} {'x condgen':>10s} {'GFLOP/s':>9s} {'% of GEMM':>10s}"
-          "   (ratios and rates by CPU time)")
-    for name, (wall, cpu) in rows:
-        rate = flops / cpu / 1e9
-        print(f"{name:28s} {wall:8.2f} {cpu:8.2f} {cpu / base[1]:10.1f} {rate:9.1f} {100 * rate / gemm:9.0f}%")
-    if "torch" in results:
-        print(f"PyTorch {results['torch']}")
-    print("late discriminator monitor (chance: 0.2523): "
-          + ", ".join(f"{k.split('_last')[0]} {v:.4f}" for k, v in results.items() if k.endswith("discriminator")))
-    print(f"condgen defaults / seed preset fit time (CPU): {results['condgen_defaults_s'][1] / base[1]:.2f}")
+    rows = measure_all(args.quick, args.repeats)
+    print(f"seed CGAN run, 1 thread, CPU time; {rows[0].flop / 1e9:.1f} GFLOP of products; GEMM: numpy "
+          f"float32 512^3, 1 thread; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(format_table(rows))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({"machine": machine_info(), "rows": [row.to_dict() for row in rows]},
+                                        indent=2))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ per fine-tuning epoch) on the same data.
 Targets (issue 4 / 10): the preset fit in <= 0.2 s and >= 30x faster than numpy; the default fit
 within 1.5x of the preset's time.
 
-    python benchmarks/dbm_seed.py [--repeats 5] [--threads 1] [--json out.json]
+numpy runs a tenth of the epochs, its time scaled by 10 (every epoch costs the same).
+
+    python benchmarks/dbm_seed.py [--quick] [--repeats 3] [--json out.json]
 """
 
 from __future__ import annotations
@@ -17,16 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
-import time
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import dbm_numpy  # noqa: E402
+from _harness import Row, format_table, gemm, machine_info, measure, threads  # noqa: E402
 
 import condgen  # noqa: E402
 
@@ -41,72 +41,89 @@ def frequencies(samples):
             "rows 100-199": float(linked[100:].mean()), "genes 10-49": float(samples[:, 10:50].mean())}
 
 
-def best_time(function, repeats, clock):
-    times, result = [], None
-    for _ in range(repeats):
-        start = clock()
-        result = function()
-        times.append(clock() - start)
-    return min(times), result
+def seed_data():
+    rng = np.random.default_rng(1)
+    snps, genes = condgen.simulate_snp_gep(seed=rng)
+    test_snps, _ = condgen.simulate_snp_gep(200, n_random_samples=100, seed=rng)
+    return np.hstack([genes, snps]), test_snps
+
+
+def measure_all(quick=False, repeat=3):
+    """Rows of run.py: the seed fit (preset and condgen defaults) and conditional sampling, on one
+    thread (the seed-sized work is serial; numpy's BLAS too), timed by the thread's CPU time.
+
+    numpy runs a tenth of the epochs (30 pre-training, 10 fine-tuning: every epoch costs the same)
+    and its time is scaled by 10; ``quick`` does the same to condgen's fits."""
+    with threads(1):
+        return _rows(quick, repeat)
+
+
+def _rows(quick, repeat):
+    X, test_snps = seed_data()
+    settings = dict(SEED_SETTINGS)
+    if quick:
+        settings.update(pretrain_epochs=30, epochs=10)
+    preset = dict(preset="boltzmannmachines.jl", learning_rate=0.003, **settings)
+    fitted = {}
+
+    def fit(name, **params):
+        fitted[name] = condgen.DBM(seed=1, **params).fit(X)
+
+    def fit_numpy():
+        fitted["numpy"] = dbm_numpy.fit_dbm(X, [30, 10, 2], 30, 0.002, 10, 0.003, np.random.default_rng(1))
+
+    fit_preset = measure(lambda: fit("preset", **preset), repeat=repeat, clock="thread")
+    fit_default = measure(lambda: fit("defaults", **settings), repeat=repeat, clock="thread")
+    fit_np = measure(fit_numpy, repeat=repeat, scale=1.0 if quick else 10.0, clock="thread")
+    samples = {}
+
+    def sample(name):
+        samples[name] = fitted[name].sample_conditional(test_snps, SNP_COLUMNS, steps=50, seed=2)
+
+    def sample_numpy():
+        samples["numpy"] = dbm_numpy.sample_conditional(fitted["numpy"], test_snps, SNP_COLUMNS, 50,
+                                                        np.random.default_rng(2))
+
+    sample_cg = measure(lambda: sample("preset"), repeat=repeat, clock="thread")
+    sample_np = measure(sample_numpy, repeat=repeat, clock="thread")
+    sample("defaults")
+    freq = {name: frequencies(samples[name]) for name in ("preset", "defaults", "numpy")}
+    epochs = f"{settings['pretrain_epochs']}+{settings['epochs']} epochs"
+    fit_row = Row("seed DBM", f"DBM fit 60-30-10-2, {epochs}, preset boltzmannmachines.jl, 1 thread", fit_preset,
+                  {"numpy": fit_np}, target="<= 0.2 s, >= 30x numpy",
+                  note=f"numpy on 30+10 epochs, x{1 if quick else 10}; generated frequency of genes "
+                       f"0-9 on test rows 50-99 (truth 0.68): condgen {freq['preset']['rows 50-99']:.2f}, "
+                       f"numpy {freq['numpy']['rows 50-99']:.2f}",
+                  extra={"frequencies": freq})
+    if not quick:
+        fit_row.met = fit_preset.median <= 0.2 and fit_row.ratio("numpy") >= 30
+    default_row = Row("seed DBM", f"DBM fit 60-30-10-2, {epochs}, condgen defaults", fit_default,
+                      {"preset boltzmannmachines.jl": fit_preset}, target="<= 1.5x the preset's time",
+                      note=f"frequency on test rows 50-99: {freq['defaults']['rows 50-99']:.2f}")
+    default_row.met = fit_default.median <= 1.5 * fit_preset.median
+    # every weight matrix twice per sweep (up and down)
+    sweep_macs = 2 * (60 * 30 + 30 * 10 + 10 * 2)
+    sample_row = Row("seed DBM", "conditional sampling, 200 rows x 50 steps, 1 thread", sample_cg, {"numpy": sample_np},
+                     flop=2.0 * 200 * sweep_macs * 50,
+                     gemm=gemm(200, 60, 30, repeat=repeat, calls=100, clock="thread"))
+    return [fit_row, default_row, sample_row]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="condgen runs per measurement (best is kept)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads of condgen and of numpy's BLAS (default 1: the seed-sized work is serial)")
+    parser.add_argument("--repeats", type=int, default=3, help="timings per measurement (after a warm-up)")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the epochs, for a smoke run")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
-    condgen.set_num_threads(args.threads)
-    # One thread: CPU time of this thread, which other processes on a shared machine do not
-    # inflate; several threads: wall-clock time.
-    clock = time.thread_time if args.threads == 1 else time.perf_counter
-
-    rng = np.random.default_rng(1)
-    snps, genes = condgen.simulate_snp_gep(seed=rng)
-    test_snps, _ = condgen.simulate_snp_gep(200, n_random_samples=100, seed=rng)
-    X = np.hstack([genes, snps])
-
-    preset = dict(preset="boltzmannmachines.jl", learning_rate=0.003, **SEED_SETTINGS)
-    fit_preset, dbm = best_time(lambda: condgen.DBM(seed=1, **preset).fit(X), args.repeats, clock)
-    sample_cg, samples = best_time(
-        lambda: dbm.sample_conditional(test_snps, SNP_COLUMNS, steps=50, seed=2), args.repeats, clock)
-    fit_default, default_dbm = best_time(lambda: condgen.DBM(seed=1, **SEED_SETTINGS).fit(X), args.repeats, clock)
-    default_samples = default_dbm.sample_conditional(test_snps, SNP_COLUMNS, steps=50, seed=2)
-
-    np_rng = np.random.default_rng(1)
-    with threadpool_limits(limits=args.threads):
-        start = clock()
-        layers = dbm_numpy.fit_dbm(X, [30, 10, 2], 300, 0.002, 100, 0.003, np_rng)
-        fit_numpy = clock() - start
-        start = clock()
-        numpy_samples = dbm_numpy.sample_conditional(layers, test_snps, SNP_COLUMNS, 50, np_rng)
-        sample_numpy = clock() - start
-
-    result = {
-        "machine": platform.processor() or platform.machine(),
-        "threads": args.threads,
-        "clock": clock.__name__,
-        "fit_s": {"condgen preset": fit_preset, "condgen defaults": fit_default, "numpy": fit_numpy},
-        "sample_s": {"condgen": sample_cg, "numpy": sample_numpy},
-        "fit_speedup_vs_numpy": fit_numpy / fit_preset,
-        "sample_speedup_vs_numpy": sample_numpy / sample_cg,
-        "defaults_over_preset": fit_default / fit_preset,
-        "frequencies": {"condgen preset": frequencies(samples), "condgen defaults": frequencies(default_samples),
-                        "numpy": frequencies(numpy_samples)},
-    }
-    print(f"seed DBM fit ({args.threads} thread(s), {clock.__name__}): condgen preset {fit_preset:.3f} s (target <= 0.2 s), "
-          f"numpy {fit_numpy:.2f} s -> {result['fit_speedup_vs_numpy']:.1f}x (target >= 30x)")
-    print(f"condgen defaults fit {fit_default:.3f} s = {result['defaults_over_preset']:.2f}x the preset "
-          f"(target <= 1.5x)")
-    print(f"conditional sampling, 200 rows x 50 steps: condgen {sample_cg * 1e3:.1f} ms, numpy "
-          f"{sample_numpy * 1e3:.1f} ms -> {result['sample_speedup_vs_numpy']:.1f}x")
+    rows = measure_all(args.quick, args.repeats)
+    print("seed DBM procedure, 1 thread, thread CPU time")
+    print(format_table(rows))
     print("generated frequencies (truth: 0.23, 0.68, 0.20; 0.15), one run each:")
-    for name, freq in result["frequencies"].items():
-        print(f"  {name:17s} " + ", ".join(f"{k} {v:.3f}" for k, v in freq.items()))
+    for name, freq in rows[0].extra["frequencies"].items():
+        print(f"  {name:10s} " + ", ".join(f"{k} {v:.3f}" for k, v in freq.items()))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+            json.dump({"machine": machine_info(), "rows": [row.to_dict() for row in rows]}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -7,21 +7,28 @@ v W1, h2 W2^T, h1 W1^T and h1 W2, plus the logistic function and one uniform per
 
 Targets (issue 4): sweep <= 1.15x the GEMM-only time with 2 threads; 1 -> 2 threads >= 1.7x.
 
-    python benchmarks/gibbs_large.py [--sweeps 3] [--repeats 5] [--threads 1 2] [--json out.json]
+    python benchmarks/gibbs_large.py [--sweeps 5] [--particles 10000] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-import condgen
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _harness import Row, Timing, format_table, gemm, machine_info, threads  # noqa: E402
+
+import condgen  # noqa: E402
 
 SIZES = (1000, 500, 100)
+# multiply-adds per particle and sweep: v W1 and h2 W2^T (for h1), h1 W1^T (for v), h1 W2 (for h2)
+SWEEP_MACS = 2 * SIZES[0] * SIZES[1] + 2 * SIZES[1] * SIZES[2]
 
 
 def random_dbm(dtype, seed=0):
@@ -59,44 +66,59 @@ def time_gemm(dbm, particles, sweeps, clock):
     return (clock() - start) / sweeps
 
 
+def measure_all(quick=False, repeat=3, sweeps=2, n_particles=None):
+    """Rows of run.py: per dtype and thread count, the sweep against its numpy GEMMs, timed
+    interleaved (a warm-up sweep, then `repeat` pairs of timings of `sweeps` sweeps each)."""
+    n_particles = n_particles or (2000 if quick else 10_000)
+    rows = []
+    for dtype in (np.float32, np.float64):
+        dbm = random_dbm(dtype)
+        particles = dbm.init_particles(n_particles, seed=1)
+        per_thread = {}
+        for n_threads in (1, 2):
+            # one thread: CPU time of this thread (other jobs on the machine do not inflate it)
+            clock = "thread" if n_threads == 1 else "wall"
+            tick = time.thread_time if n_threads == 1 else time.perf_counter
+            gemm_s, sweep_s = [], []
+            with threads(n_threads):
+                dbm.gibbs_sample(particles, steps=1, seed=0)  # warm-up
+                time_gemm(dbm, particles, 1, tick)
+                for _ in range(repeat):  # interleaved: both see the same background load
+                    gemm_s.append(time_gemm(dbm, particles, sweeps, tick))
+                    sweep_s.append(time_sweeps(dbm, particles, sweeps, tick))
+            sweep, gemm_only = Timing(sweep_s, clock=clock), Timing(gemm_s, clock=clock)
+            per_thread[n_threads] = sweep
+            name = np.dtype(dtype).name
+            row = Row("large Gibbs sweep", f"Gibbs sweep {'-'.join(map(str, SIZES))}, {n_particles} particles, "
+                      f"{name}, {n_threads} thread{'s' if n_threads > 1 else ''}", sweep,
+                      {"numpy GEMMs of the sweep": gemm_only}, flop=2.0 * n_particles * SWEEP_MACS,
+                      gemm=gemm(n_particles, SIZES[0], SIZES[1], dtype, repeat=repeat, n_threads=n_threads,
+                                clock=clock),
+                      extra={"sweep_over_gemm": sweep.median / gemm_only.median})
+            row.note = f"sweep / GEMM-only time = {sweep.median / gemm_only.median:.2f}"
+            if n_threads == 2:
+                scaling = per_thread[1].median / sweep.median
+                row.note += f"; 1 -> 2 threads {scaling:.2f}x"
+                row.extra["thread_scaling"] = scaling
+                row.target = "<= 1.15x GEMM-only, >= 1.7x 1->2 threads"
+                row.met = sweep.median <= 1.15 * gemm_only.median and scaling >= 1.7
+            rows.append(row)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweeps", type=int, default=3, help="sweeps per timing")
     parser.add_argument("--repeats", type=int, default=5,
-                        help="timings per measurement, interleaved with the peer's; the best is kept")
+                        help="timings per measurement, interleaved with the peer's (median, min-max)")
     parser.add_argument("--particles", type=int, default=10_000)
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
-
-    results = []
-    for dtype in (np.float32, np.float64):
-        dbm = random_dbm(dtype)
-        particles = dbm.init_particles(args.particles, seed=1)
-        per_thread = {}
-        for threads in args.threads:
-            # One thread: CPU time of this thread (robust on a shared machine); else wall time.
-            clock = time.thread_time if threads == 1 else time.perf_counter
-            condgen.set_num_threads(threads)
-            gemm = sweep = float("inf")
-            dbm.gibbs_sample(particles, steps=1, seed=0)  # warm-up
-            for _ in range(args.repeats):  # best of interleaved runs: robust to other load
-                with threadpool_limits(limits=threads):
-                    gemm = min(gemm, time_gemm(dbm, particles, args.sweeps, clock))
-                sweep = min(sweep, time_sweeps(dbm, particles, args.sweeps, clock))
-            per_thread[threads] = sweep
-            row = {"dtype": np.dtype(dtype).name, "threads": threads, "sweep_s": sweep, "gemm_s": gemm,
-                   "sweep_over_gemm": sweep / gemm}
-            results.append(row)
-            print(f"{row['dtype']:8s} {threads} thread(s): sweep {sweep * 1e3:7.1f} ms, numpy GEMMs "
-                  f"{gemm * 1e3:7.1f} ms, ratio {sweep / gemm:.2f} (target <= 1.15 with 2 threads)")
-        if 1 in per_thread and 2 in per_thread:
-            scaling = per_thread[1] / per_thread[2]
-            print(f"{np.dtype(dtype).name:8s} 1 -> 2 threads: {scaling:.2f}x (target >= 1.7x)")
-            results.append({"dtype": np.dtype(dtype).name, "thread_scaling": scaling})
+    rows = measure_all(repeat=args.repeats, sweeps=args.sweeps, n_particles=args.particles)
+    print(format_table(rows))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+            json.dump({"machine": machine_info(), "rows": [row.to_dict() for row in rows]}, f, indent=2)
 
 
 if __name__ == "__main__":
