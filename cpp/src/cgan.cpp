@@ -167,9 +167,12 @@ void activation_backward(Activation act, FlatArray<T> a, FlatArray<T> d) {
   }
 }
 
-/// log(1 + exp(x)) without overflow: -log(sigmoid(-x)).
-inline double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
-inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+/// log(1 + exp(x)) = -log(sigmoid(-x)) without overflow, and sigmoid(x), from one exponential.
+inline double softplus_and_sigmoid(double x, double& sigmoid) {
+  const double e = std::exp(-std::abs(x));
+  sigmoid = (x >= 0.0 ? 1.0 : e) / (1.0 + e);
+  return std::max(x, 0.0) + std::log1p(e);
+}
 
 template <class T>
 DenseNetwork<T> zeros_like(const DenseNetwork<T>& net) {
@@ -388,8 +391,8 @@ CganTrainer<T>::CganTrainer(DenseNetwork<T> generator, DenseNetwork<T> discrimin
   disc_m_ = zeros_like(disc_);
   disc_v_ = zeros_like(disc_);
   ema_ = gen_;
-  transpose_weights(gen_, gen_widths_, gen_t_);
-  transpose_weights(disc_, disc_widths_, disc_t_);
+  transpose_weights(gen_, gen_widths_, 1, gen_t_);
+  transpose_weights(disc_, disc_widths_, 0, disc_t_);
 
   noise_.resize(max_batch_, noise_columns());
   normals_.resize(static_cast<std::size_t>(max_batch_ * (n_noise_ + noise_columns())));
@@ -413,10 +416,10 @@ CganTrainer<T>::CganTrainer(DenseNetwork<T> generator, DenseNetwork<T> discrimin
 }
 
 template <class T>
-void CganTrainer<T>::transpose_weights(const DenseNetwork<T>& net, const std::vector<Index>& widths,
+void CganTrainer<T>::transpose_weights(const DenseNetwork<T>& net, const std::vector<Index>& widths, Index first,
                                        std::vector<RowMatrix<T>>& transposed) {
   transposed.resize(net.weights.size());
-  for (Index l = 0; l < net.n_layers(); ++l) {
+  for (Index l = first; l < net.n_layers(); ++l) {
     const Index n_in = net.weights[l].rows();
     if (transposed[l].size() == 0) transposed[l] = RowMatrix<T>::Zero(widths[l], padded<T>(n_in));
     transposed[l].leftCols(n_in) = net.weights[l].leftCols(widths[l]).transpose();
@@ -483,10 +486,12 @@ double CganTrainer<T>::discriminator_step_gradients(Index n) {
   double loss = 0.0;
   const double scale = 0.5 / static_cast<double>(n);
   for (Index i = 0; i < n; ++i) {
-    const double real = logits(i, 0), fake = logits(n + i, 0);
-    loss += softplus(-real) + softplus(fake);
-    delta(i, 0) = static_cast<T>(scale * (sigmoid(real) - 1.0));
-    delta(n + i, 0) = static_cast<T>(scale * sigmoid(fake));
+    // d/dr softplus(-r) = -sigmoid(-r); d/df softplus(f) = sigmoid(f).
+    double sigmoid_minus_real, sigmoid_fake;
+    loss += softplus_and_sigmoid(-static_cast<double>(logits(i, 0)), sigmoid_minus_real) +
+            softplus_and_sigmoid(logits(n + i, 0), sigmoid_fake);
+    delta(i, 0) = static_cast<T>(-scale * sigmoid_minus_real);
+    delta(n + i, 0) = static_cast<T>(scale * sigmoid_fake);
   }
   for (Index l = last; l >= 0; --l) {
     padded_gradients(disc_act_[l], disc_delta_[l + 1], m, disc_grad_.weights[l], disc_grad_.biases[l]);
@@ -514,9 +519,9 @@ double CganTrainer<T>::generator_step_gradients(Index n) {
   double loss = 0.0;
   const double scale = 1.0 / static_cast<double>(n);
   for (Index i = 0; i < n; ++i) {
-    const double logit = logits(i, 0);
-    loss += softplus(-logit);
-    delta(i, 0) = static_cast<T>(scale * (sigmoid(logit) - 1.0));
+    double sigmoid_minus;
+    loss += softplus_and_sigmoid(-static_cast<double>(logits(i, 0)), sigmoid_minus);
+    delta(i, 0) = static_cast<T>(-scale * sigmoid_minus);
   }
   for (Index l = last; l >= 1; --l) {
     padded_backward(disc_delta_[l + 1], disc_t_[l], n, disc_delta_[l].cols(), disc_delta_[l]);
@@ -536,32 +541,49 @@ double CganTrainer<T>::generator_step_gradients(Index n) {
   return loss * scale;
 }
 
+namespace {
+
+/// One Adam step on `size` parameters (a whole number of packets) in one pass, and the moving
+/// average ema <- decay ema + (1 - decay) param when ema is not null.
 template <class T>
-void CganTrainer<T>::adam_update(DenseNetwork<T>& net, const DenseNetwork<T>& grad, DenseNetwork<T>& m,
-                                 DenseNetwork<T>& v) {
-  // theta -= lr * m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t).
-  const double t = static_cast<double>(steps_ + 1);
-  const T b1 = static_cast<T>(options_.beta1), b2 = static_cast<T>(options_.beta2);
-  const T step = static_cast<T>(options_.learning_rate / (1.0 - std::pow(options_.beta1, t)));
-  const T inv_bc2 = static_cast<T>(1.0 / (1.0 - std::pow(options_.beta2, t)));
-  const T eps = static_cast<T>(options_.adam_eps);
-  auto update = [&](auto param, auto g, auto mom, auto var) {
-    mom = b1 * mom + (T(1) - b1) * g;
-    var = b2 * var + (T(1) - b2) * g.square();
-    param -= step * mom / ((var * inv_bc2).sqrt() + eps);
-  };
-  for (Index l = 0; l < net.n_layers(); ++l) {
-    update(net.weights[l].array(), grad.weights[l].array(), m.weights[l].array(), v.weights[l].array());
-    update(net.biases[l].array(), grad.biases[l].array(), m.biases[l].array(), v.biases[l].array());
+void adam_pass(T* param, const T* grad, T* mom, T* var, T* ema, Index size, const T (&c)[8]) {
+  using P = Packet<T>;
+  const P b1 = ei::pset1<P>(c[0]), one_b1 = ei::pset1<P>(c[1]), b2 = ei::pset1<P>(c[2]),
+          one_b2 = ei::pset1<P>(c[3]), step = ei::pset1<P>(c[4]), inv_bc2 = ei::pset1<P>(c[5]),
+          eps = ei::pset1<P>(c[6]), decay = ei::pset1<P>(c[7]), one_decay = ei::pset1<P>(T(1) - c[7]);
+  for (Index i = 0; i < size; i += kLanes<T>) {
+    const P g = ei::ploadu<P>(grad + i);
+    const P m = ei::padd(ei::pmul(b1, ei::ploadu<P>(mom + i)), ei::pmul(one_b1, g));
+    const P v = ei::padd(ei::pmul(b2, ei::ploadu<P>(var + i)), ei::pmul(one_b2, ei::pmul(g, g)));
+    const P p = ei::psub(ei::ploadu<P>(param + i),
+                         ei::pdiv(ei::pmul(step, m), ei::padd(ei::psqrt(ei::pmul(v, inv_bc2)), eps)));
+    ei::pstoreu(mom + i, m);
+    ei::pstoreu(var + i, v);
+    ei::pstoreu(param + i, p);
+    if (ema) ei::pstoreu(ema + i, ei::padd(ei::pmul(decay, ei::ploadu<P>(ema + i)), ei::pmul(one_decay, p)));
   }
 }
 
+}  // namespace
+
 template <class T>
-void CganTrainer<T>::ema_update() {
-  const T decay = static_cast<T>(options_.ema_decay);
-  for (Index l = 0; l < gen_.n_layers(); ++l) {
-    ema_.weights[l] = decay * ema_.weights[l] + (T(1) - decay) * gen_.weights[l];
-    ema_.biases[l] = decay * ema_.biases[l] + (T(1) - decay) * gen_.biases[l];
+void CganTrainer<T>::adam_update(DenseNetwork<T>& net, const DenseNetwork<T>& grad, DenseNetwork<T>& m,
+                                 DenseNetwork<T>& v, DenseNetwork<T>* ema) {
+  // theta -= lr * m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t).
+  const double t = static_cast<double>(steps_ + 1);
+  const T c[8] = {static_cast<T>(options_.beta1),
+                  T(1) - static_cast<T>(options_.beta1),
+                  static_cast<T>(options_.beta2),
+                  T(1) - static_cast<T>(options_.beta2),
+                  static_cast<T>(options_.learning_rate / (1.0 - std::pow(options_.beta1, t))),
+                  static_cast<T>(1.0 / (1.0 - std::pow(options_.beta2, t))),
+                  static_cast<T>(options_.adam_eps),
+                  static_cast<T>(options_.ema_decay)};
+  for (Index l = 0; l < net.n_layers(); ++l) {
+    adam_pass(net.weights[l].data(), grad.weights[l].data(), m.weights[l].data(), v.weights[l].data(),
+              ema ? ema->weights[l].data() : nullptr, net.weights[l].size(), c);
+    adam_pass(net.biases[l].data(), grad.biases[l].data(), m.biases[l].data(), v.biases[l].data(),
+              ema ? ema->biases[l].data() : nullptr, net.biases[l].size(), c);
   }
 }
 
@@ -584,12 +606,11 @@ CganEpochLosses CganTrainer<T>::run_epoch(
     draw_noise(n);
     generator_forward(n);
     const double disc_loss = discriminator_step_gradients(n);
-    adam_update(disc_, disc_grad_, disc_m_, disc_v_);
-    transpose_weights(disc_, disc_widths_, disc_t_);
+    adam_update(disc_, disc_grad_, disc_m_, disc_v_, nullptr);
+    transpose_weights(disc_, disc_widths_, 0, disc_t_);
     const double gen_loss = generator_step_gradients(n);
-    adam_update(gen_, gen_grad_, gen_m_, gen_v_);
-    transpose_weights(gen_, gen_widths_, gen_t_);
-    if (options_.ema_decay > 0.0) ema_update();
+    adam_update(gen_, gen_grad_, gen_m_, gen_v_, options_.ema_decay > 0.0 ? &ema_ : nullptr);
+    transpose_weights(gen_, gen_widths_, 1, gen_t_);
     ++steps_;
     out.discriminator_seed += disc_loss / static_cast<double>(n);
     out.generator_seed += gen_loss / static_cast<double>(n);

@@ -99,10 +99,11 @@ class CganTrainer {
   void generator_forward(Index n);
   double discriminator_step_gradients(Index n);
   double generator_step_gradients(Index n);
+  /// Adam on every parameter of net; also updates the moving average ema unless it is null.
   void adam_update(DenseNetwork<T>& net, const DenseNetwork<T>& grad, DenseNetwork<T>& m,
-                   DenseNetwork<T>& v);
-  void ema_update();
-  void transpose_weights(const DenseNetwork<T>& net, const std::vector<Index>& widths,
+                   DenseNetwork<T>& v, DenseNetwork<T>* ema);
+  /// transposed[l] = net.weights[l]^T for layers from `first` on (the ones the backward pass uses).
+  void transpose_weights(const DenseNetwork<T>& net, const std::vector<Index>& widths, Index first,
                          std::vector<RowMatrix<T>>& transposed);
   static DenseNetwork<T> unpadded(const DenseNetwork<T>& net, const std::vector<Index>& widths);
 
