@@ -82,12 +82,13 @@ class CganTrainer {
   std::pair<double, double> losses_and_gradients(ConstMatrixRef<T> x, ConstMatrixRef<T> y,
                                                  ConstMatrixRef<T> z, ConstMatrixRef<T> noise);
 
-  const DenseNetwork<T>& generator() const { return gen_; }
-  const DenseNetwork<T>& discriminator() const { return disc_; }
+  // Copies without the internal padding.
+  DenseNetwork<T> generator() const { return unpadded(gen_, gen_widths_); }
+  DenseNetwork<T> discriminator() const { return unpadded(disc_, disc_widths_); }
   /// The moving average of the generator's parameters (equal to the generator when disabled).
-  const DenseNetwork<T>& generator_average() const { return options_.ema_decay > 0.0 ? ema_ : gen_; }
-  const DenseNetwork<T>& generator_gradient() const { return gen_grad_; }
-  const DenseNetwork<T>& discriminator_gradient() const { return disc_grad_; }
+  DenseNetwork<T> generator_average() const { return unpadded(options_.ema_decay > 0.0 ? ema_ : gen_, gen_widths_); }
+  DenseNetwork<T> generator_gradient() const { return unpadded(gen_grad_, gen_widths_); }
+  DenseNetwork<T> discriminator_gradient() const { return unpadded(disc_grad_, disc_widths_); }
   /// Number of (discriminator, generator) step pairs taken so far.
   std::int64_t steps() const { return steps_; }
   Index noise_columns() const;
@@ -98,10 +99,16 @@ class CganTrainer {
   void generator_forward(Index n);
   double discriminator_step_gradients(Index n);
   double generator_step_gradients(Index n);
+  /// Adam on every parameter of net; also updates the moving average ema unless it is null.
   void adam_update(DenseNetwork<T>& net, const DenseNetwork<T>& grad, DenseNetwork<T>& m,
-                   DenseNetwork<T>& v);
-  void ema_update();
+                   DenseNetwork<T>& v, DenseNetwork<T>* ema);
+  /// transposed[l] = net.weights[l]^T for layers from `first` on (the ones the backward pass uses).
+  void transpose_weights(const DenseNetwork<T>& net, const std::vector<Index>& widths, Index first,
+                         std::vector<RowMatrix<T>>& transposed);
+  static DenseNetwork<T> unpadded(const DenseNetwork<T>& net, const std::vector<Index>& widths);
 
+  // Every network below is stored with its weight rows and biases padded with zeros to whole SIMD
+  // packets, so that the small products run on full packets only (widths_ holds the real widths).
   DenseNetwork<T> gen_, disc_, gen_grad_, disc_grad_, gen_m_, gen_v_, disc_m_, disc_v_, ema_;
   Index n_noise_, n_x_, n_y_, max_batch_;
   CganOptions options_;
@@ -111,6 +118,10 @@ class CganTrainer {
   RowMatrix<T> noise_;
   std::vector<float> normals_;
   std::vector<std::uint32_t> words_;
+  std::vector<Index> gen_widths_, disc_widths_;
+  // Transposed weights (n_out x padded n_in) for the backward products, refreshed after each update.
+  std::vector<RowMatrix<T>> gen_t_, disc_t_;
+  // Activations and deltas, columns padded; the padding of the deltas is kept at zero.
   std::vector<RowMatrix<T>> gen_act_, gen_delta_;    // [0] is the input [z, y]
   std::vector<RowMatrix<T>> disc_act_, disc_delta_;  // [0] is the input [x, y]; last: logits
 };
