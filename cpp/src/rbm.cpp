@@ -516,16 +516,23 @@ void rbm_gibbs(ConstMatrixRef<T> W, ConstVectorRef<T> b, ConstVectorRef<T> c, Ma
   check_shape(V.rows(), V.cols(), V.rows(), W.rows(), "visible particles");
   check_shape(H.rows(), H.cols(), V.rows(), W.cols(), "hidden particles");
   if (steps < 0) throw std::invalid_argument("steps must be non-negative");
+  if (steps == 0) return;
   for_each_chunk(V.rows(), kChunkRows, [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamRbmSample, static_cast<std::uint64_t>(chunk));
-    auto v = V.middleRows(begin, end - begin);
-    auto h = H.middleRows(begin, end - begin);
+    // The chain runs on our own (aligned) copies: Eigen's vectorised logistic peels the unaligned
+    // head of its destination with scalar code, so in place on the caller's arrays the bits would
+    // depend on their address.
+    // The first step overwrites v, so only h is copied in.
+    RowMatrix<T> v(end - begin, V.cols());
+    RowMatrix<T> h = H.middleRows(begin, end - begin);
     for (int step = 0; step < steps; ++step) {
       rbm_visible_probs_block<T>(W, b, h, down_factor, v);
       sample_bernoulli_block<T>(v, rng);
       rbm_hidden_probs_block<T>(W, c, v, up_factor, h);
       sample_bernoulli_block<T>(h, rng);
     }
+    V.middleRows(begin, end - begin) = v;
+    H.middleRows(begin, end - begin) = h;
   });
 }
 

@@ -20,6 +20,8 @@ inline T softplus(T x) {
 }
 
 /// In place: x <- sigmoid(x), vectorised (Eigen's packet exp / rational approximation for float).
+/// Eigen computes x's unaligned head and tail with scalar code, whose last bit can differ from the
+/// packet code: use it on the kernel's own buffers, never on a caller's array.
 template <class Derived>
 inline void sigmoid_inplace(Eigen::DenseBase<Derived>& x) {
   x.derived().array() = x.derived().array().logistic();
