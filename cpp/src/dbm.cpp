@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -126,7 +127,10 @@ void sample_logistic(RowMatrix<T>& a, const Vector<T>& bias, RowMatrix<T>& u, De
     x.rowwise() += bias.transpose();
     x.array() = uniforms.array() * (T(1) + (-x.array()).exp());
     if (free_mask == nullptr) {
-      dest.middleRows(first, rows) = (x.array() < T(1)).template cast<T>();
+      // A plain loop on the (contiguous) rows: Eigen casts a comparison to T one entry at a time.
+      const T* in = x.data();
+      T* out = dest.row(first).data();
+      for (Index e = 0; e < rows * n; ++e) out[e] = in[e] < T(1) ? T(1) : T(0);
       continue;
     }
     const char* free = free_mask->data();
@@ -151,9 +155,128 @@ void layer_input(const DbmParams<T>& params, State& state, Index k, Index begin,
   }
 }
 
-/// `steps` sweeps on rows [begin, end) of the particles.
+// --- Layer inputs of small models from binary states: the sum of the weight rows of the active
+// units, accumulated in SIMD registers. For the seed-sized models this beats a matrix product,
+// whose packing and blocking cost more than the arithmetic, and skips the inactive units' rows.
+namespace ei = Eigen::internal;
 template <class T>
-void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
+using Packet = typename ei::packet_traits<T>::type;
+template <class T>
+constexpr Index kLanes = ei::unpacket_traits<Packet<T>>::size;
+
+/// Models whose weights (both orientations, padded) fit in this many entries use the row sums.
+constexpr Index kRowSumEntries = Index(1) << 15;
+
+inline Index padded_width(Index n, Index lanes) { return (n + lanes - 1) / lanes * lanes; }
+
+/// Per unit layer k, the weights that carry its input as rows padded to whole packets: W_{k-1}
+/// (input from below, k >= 1) and W_k^T (input from above, k < L).
+template <class T>
+struct RowWeights {
+  std::vector<RowMatrix<T>> below, above;
+  std::vector<Index> width;
+
+  explicit RowWeights(const DbmParams<T>& params) {
+    const Index L = params.n_rbms();
+    below.resize(L + 1), above.resize(L + 1), width.resize(L + 1);
+    for (Index k = 0; k <= L; ++k) {
+      const Index n = params.units(k);
+      width[k] = padded_width(n, kLanes<T>);
+      if (k > 0) {
+        below[k].setZero(params.units(k - 1), width[k]);
+        below[k].leftCols(n) = params.weights[k - 1];
+      }
+      if (k < L) {
+        above[k].setZero(params.units(k + 1), width[k]);
+        above[k].leftCols(n) = params.weights[k].transpose();
+      }
+    }
+  }
+  static bool suits(const DbmParams<T>& params) {
+    Index entries = 0;
+    for (Index r = 0; r < params.n_rbms(); ++r) {
+      entries += params.weights[r].rows() * padded_width(params.weights[r].cols(), kLanes<T>) +
+                 params.weights[r].cols() * padded_width(params.weights[r].rows(), kLanes<T>);
+    }
+    return entries <= kRowSumEntries;
+  }
+};
+
+/// Indices of the non-zero entries of a binary row, without branches.
+template <class T>
+Index active_units(const T* row, Index n, Index* out) {
+  Index count = 0;
+  for (Index j = 0; j < n; ++j) {
+    out[count] = j;
+    count += row[j] != T(0);
+  }
+  return count;
+}
+
+template <class T, int NP>
+inline void add_rows_tile(const T* w1, const Index* idx1, Index n1, const T* w2, const Index* idx2, Index n2,
+                          Index stride, T* out) {
+  using P = Packet<T>;
+  P acc[NP];
+  for (int p = 0; p < NP; ++p) acc[p] = ei::pset1<P>(T(0));
+  for (Index i = 0; i < n1; ++i) {
+    const T* row = w1 + idx1[i] * stride;
+    for (int p = 0; p < NP; ++p) acc[p] = ei::padd(acc[p], ei::ploadu<P>(row + p * kLanes<T>));
+  }
+  for (Index i = 0; i < n2; ++i) {
+    const T* row = w2 + idx2[i] * stride;
+    for (int p = 0; p < NP; ++p) acc[p] = ei::padd(acc[p], ei::ploadu<P>(row + p * kLanes<T>));
+  }
+  for (int p = 0; p < NP; ++p) ei::pstoreu(out + p * kLanes<T>, acc[p]);
+}
+
+/// out[0, width) = sum of rows idx1 of w1 + sum of rows idx2 of w2 (both `width` wide).
+template <class T>
+void add_rows(const T* w1, const Index* idx1, Index n1, const T* w2, const Index* idx2, Index n2, T* out,
+              Index width) {
+  constexpr Index L = kLanes<T>;
+  Index j = 0;
+  for (; j + 4 * L <= width; j += 4 * L) add_rows_tile<T, 4>(w1 + j, idx1, n1, w2 + j, idx2, n2, width, out + j);
+  for (; j + 2 * L <= width; j += 2 * L) add_rows_tile<T, 2>(w1 + j, idx1, n1, w2 + j, idx2, n2, width, out + j);
+  for (; j < width; j += L) add_rows_tile<T, 1>(w1 + j, idx1, n1, w2 + j, idx2, n2, width, out + j);
+}
+
+/// Inputs (without bias) of the unit layers k with k % 2 == parity (every layer when parity is
+/// -1), rows [begin, begin + m) of binary `state`, from the active units' weight rows.
+template <class T, class State>
+void layer_inputs_from_rows(const DbmParams<T>& params, const RowWeights<T>& rows, State& state, Index parity,
+                            Index begin, Index m, std::vector<RowMatrix<T>>& a, std::vector<Index>& idx,
+                            std::vector<T>& padded) {
+  const Index L = params.n_rbms();
+  Index max_units = 0, max_width = 0;
+  for (Index k = 0; k <= L; ++k) {
+    max_units = std::max(max_units, params.units(k));
+    max_width = std::max(max_width, rows.width[k]);
+  }
+  idx.resize(static_cast<std::size_t>((L + 1) * max_units));
+  padded.resize(static_cast<std::size_t>(max_width));
+  std::vector<Index> count(static_cast<std::size_t>(L + 1), 0);
+  auto wanted = [&](Index k) { return parity < 0 || k % 2 == parity; };
+  for (Index i = 0; i < m; ++i) {
+    for (Index k = 0; k <= L; ++k) {
+      if (!(k >= 1 && wanted(k - 1)) && !(k < L && wanted(k + 1))) continue;  // no wanted neighbour
+      count[k] = active_units(state[k].row(begin + i).data(), params.units(k), idx.data() + k * max_units);
+    }
+    for (Index k = 0; k <= L; ++k) {
+      if (!wanted(k)) continue;
+      const Index* below = idx.data() + std::max<Index>(k - 1, 0) * max_units;
+      const Index* above = idx.data() + std::min(k + 1, L) * max_units;
+      add_rows(rows.below[k].data(), below, k > 0 ? count[k - 1] : 0, rows.above[k].data(), above,
+               k < L ? count[k + 1] : 0, padded.data(), rows.width[k]);
+      std::copy(padded.begin(), padded.begin() + params.units(k), a[k].row(i).data());
+    }
+  }
+}
+
+/// `steps` sweeps on rows [begin, end) of the particles. `rows`: the padded weight rows of a
+/// small model (inputs from the active units), or null (matrix products).
+template <class T>
+void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias, const RowWeights<T>* rows,
                  std::vector<MatrixMap<T>>& particles, Index begin, Index end, int steps, Sampler sampler,
                  const std::vector<char>* free_mask, RandomStream& rng) {
   const Index L = params.n_rbms();
@@ -161,17 +284,28 @@ void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
   std::vector<RowMatrix<T>> a(L + 1);
   for (Index k = 0; k <= L; ++k) a[k].resize(m, params.units(k));
   RowMatrix<T> u;
+  std::vector<Index> idx;
+  std::vector<T> padded;
   auto sample = [&](Index k) {
     sample_logistic(a[k], bias[k], u, particles[k].middleRows(begin, m), rng, k == 0 ? free_mask : nullptr);
+  };
+  auto inputs = [&](Index parity) {
+    if (rows != nullptr) {
+      layer_inputs_from_rows(params, *rows, particles, parity, begin, m, a, idx, padded);
+      return;
+    }
+    for (Index k = 0; k <= L; ++k) {
+      if (parity < 0 || k % 2 == parity) layer_input(params, particles, k, begin, m, a[k]);
+    }
   };
   for (int step = 0; step < steps; ++step) {
     if (sampler == Sampler::kAlternating) {
       for (Index parity : {Index(1), Index(0)}) {
-        for (Index k = parity; k <= L; k += 2) layer_input(params, particles, k, begin, m, a[k]);
+        inputs(parity);
         for (Index k = parity; k <= L; k += 2) sample(k);
       }
     } else {
-      for (Index k = 0; k <= L; ++k) layer_input(params, particles, k, begin, m, a[k]);
+      inputs(-1);
       for (Index k = 0; k <= L; ++k) sample(k);
     }
   }
@@ -273,11 +407,12 @@ void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles,
     }
   }
   const auto bias = params.combined_biases();
+  const auto rows = RowWeights<T>::suits(params) ? std::make_unique<RowWeights<T>>(params) : nullptr;
   const double work = sweep_work(params) * static_cast<double>(particles[0].rows()) * std::max(steps, 1);
   for_each_chunk_if(work, particles[0].rows(), gibbs_chunk_rows(params), [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamDbm, static_cast<std::uint64_t>(chunk));
-    gibbs_chunk(params, bias, particles, begin, end, steps, sampler, free_mask.empty() ? nullptr : &free_mask,
-                rng);
+    gibbs_chunk(params, bias, rows.get(), particles, begin, end, steps, sampler,
+                free_mask.empty() ? nullptr : &free_mask, rng);
   });
 }
 
@@ -334,6 +469,8 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
   std::vector<int> iterations(partial.size(), 0);
   int max_iterations = 0;
 
+  const bool row_sums = RowWeights<T>::suits(params);
+  std::unique_ptr<RowWeights<T>> row_weights;  // rebuilt after every update
   const Index n_batches = (n + batch_size - 1) / batch_size;
   for (Index b = 0; b < n_batches; ++b) {
     const Index first = b * batch_size;
@@ -341,6 +478,7 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
     for (Index i = 0; i < rows; ++i) batch.row(i) = X.row(order[static_cast<std::size_t>(first + i)]);
     const ConstMatrixRef<T> batch_rows = batch.topRows(rows);
     const auto bias = params.combined_biases();
+    if (row_sums) row_weights = std::make_unique<RowWeights<T>>(params);
     const Index tasks = particle_chunks + chunk_count(rows);
 
     // Negative phase (Gibbs on the particle chunks) and positive phase (mean-field on the batch
@@ -353,7 +491,8 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
         const Index begin = task * particle_chunk_rows;
         const Index end = std::min(n_particles, begin + particle_chunk_rows);
         RandomStream rng(seed, kStreamDbm, (static_cast<std::uint64_t>(b) << 32) | static_cast<std::uint64_t>(task));
-        gibbs_chunk(params, bias, particles, begin, end, settings.gibbs_steps, settings.sampler, nullptr, rng);
+        gibbs_chunk(params, bias, row_weights.get(), particles, begin, end, settings.gibbs_steps, settings.sampler, nullptr,
+                    rng);
         stats.compute(L, [&](Index k) { return particles[k].middleRows(begin, end - begin); });
       } else {
         const Index begin = (task - particle_chunks) * kChunkRows;
