@@ -83,23 +83,56 @@ Index gibbs_chunk_rows(const DbmParams<T>& params) {
   return kChunkRows;
 }
 
-/// Uniforms on [0, 1) for Bernoulli draws, two per 64-bit draw: 24 bits each for float, 32 bits
-/// each for double (a probability is then resolved to 2^-32, far below any sampling error).
-template <class T>
-void fill_uniforms(RandomStream& rng, T* out, Index n) {
-  Index i = 0;
-  for (; i + 1 < n; i += 2) {
-    const std::uint64_t x = rng.next();
-    if constexpr (std::is_same_v<T, float>) {
-      out[i] = static_cast<float>(x >> 40) * 0x1.0p-24f;
-      out[i + 1] = static_cast<float>((x >> 8) & 0xFFFFFFu) * 0x1.0p-24f;
-    } else {
-      out[i] = static_cast<double>(x >> 32) * 0x1.0p-32;
-      out[i + 1] = static_cast<double>(x & 0xFFFFFFFFu) * 0x1.0p-32;
+/// Eight xoshiro256++ engines stepped together, their states drawn from one chunk's stream: the
+/// compiler keeps each state word of the eight engines in one vector register, so a step yields
+/// eight 64-bit words for about the cost of one scalar step. Bernoulli draws need many uniforms
+/// per chunk (one per unit per sweep) and were bound by the scalar engine.
+class WideStream {
+ public:
+  static constexpr int kWidth = 8;
+  explicit WideStream(RandomStream& source) {
+    for (auto& word : s_) {
+      for (auto& lane : word) lane = source.next();
     }
   }
-  if (i < n) out[i] = static_cast<T>(rng.next() >> 40) * T(0x1.0p-24);
-}
+  /// Uniforms on [0, 1) for Bernoulli draws, two per 64-bit word: 24 bits each for float, 32 bits
+  /// each for double (a probability is then resolved to 2^-32, far below any sampling error).
+  template <class T>
+  void fill_uniforms(T* out, Index n) {
+    constexpr Index kPerStep = 2 * kWidth;
+    T block[kPerStep];
+    for (Index i = 0; i < n; i += kPerStep) {
+      T* dest = n - i >= kPerStep ? out + i : block;
+      step(dest);
+      if (dest == block) std::copy(block, block + (n - i), out + i);
+    }
+  }
+
+ private:
+  template <class T>
+  void step(T* out) {
+#pragma omp simd
+    for (int l = 0; l < kWidth; ++l) {
+      const std::uint64_t x = rotl(s_[0][l] + s_[3][l], 23) + s_[0][l];
+      const std::uint64_t t = s_[1][l] << 17;
+      s_[2][l] ^= s_[0][l];
+      s_[3][l] ^= s_[1][l];
+      s_[1][l] ^= s_[2][l];
+      s_[0][l] ^= s_[3][l];
+      s_[2][l] ^= t;
+      s_[3][l] = rotl(s_[3][l], 45);
+      if constexpr (std::is_same_v<T, float>) {
+        out[l] = static_cast<float>(static_cast<std::int32_t>(x >> 40)) * 0x1.0p-24f;
+        out[kWidth + l] = static_cast<float>(static_cast<std::int32_t>((x >> 8) & 0xFFFFFFu)) * 0x1.0p-24f;
+      } else {
+        out[l] = static_cast<double>(static_cast<std::int64_t>(x >> 32)) * 0x1.0p-32;
+        out[kWidth + l] = static_cast<double>(static_cast<std::int64_t>(x & 0xFFFFFFFFu)) * 0x1.0p-32;
+      }
+    }
+  }
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  alignas(64) std::uint64_t s_[4][kWidth];
+};
 
 /// a <- s(a), vectorised.
 template <class T>
@@ -114,7 +147,7 @@ void logistic_in_place(RowMatrix<T>& a) {
 /// (free[j] == 0) keep their value; every entry draws its uniform anyway, so the draws of the
 /// free entries do not depend on the mask.
 template <class T, class Dest>
-void sample_logistic(RowMatrix<T>& a, const Vector<T>& bias, RowMatrix<T>& u, Dest&& dest, RandomStream& rng,
+void sample_logistic(RowMatrix<T>& a, const Vector<T>& bias, RowMatrix<T>& u, Dest&& dest, WideStream& rng,
                      const std::vector<char>* free_mask) {
   const Index n = a.cols();
   const Index group = std::max<Index>(1, 4096 / std::max<Index>(n, 1));
@@ -123,7 +156,7 @@ void sample_logistic(RowMatrix<T>& a, const Vector<T>& bias, RowMatrix<T>& u, De
     const Index rows = std::min(group, a.rows() - first);
     auto x = a.middleRows(first, rows);
     auto uniforms = u.topRows(rows);
-    fill_uniforms(rng, uniforms.data(), uniforms.size());
+    rng.fill_uniforms(uniforms.data(), uniforms.size());
     x.rowwise() += bias.transpose();
     x.array() = uniforms.array() * (T(1) + (-x.array()).exp());
     if (free_mask == nullptr) {
@@ -286,8 +319,9 @@ void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
   RowMatrix<T> u;
   std::vector<Index> idx;
   std::vector<T> padded;
+  WideStream uniforms(rng);
   auto sample = [&](Index k) {
-    sample_logistic(a[k], bias[k], u, particles[k].middleRows(begin, m), rng, k == 0 ? free_mask : nullptr);
+    sample_logistic(a[k], bias[k], u, particles[k].middleRows(begin, m), uniforms, k == 0 ? free_mask : nullptr);
   };
   auto inputs = [&](Index parity) {
     if (rows != nullptr) {
