@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+
+#include <immintrin.h>
 
 #include "condgen/math.hpp"
 #include "condgen/parallel.hpp"
@@ -82,23 +85,56 @@ Index gibbs_chunk_rows(const DbmParams<T>& params) {
   return kChunkRows;
 }
 
-/// Uniforms on [0, 1) for Bernoulli draws, two per 64-bit draw: 24 bits each for float, 32 bits
-/// each for double (a probability is then resolved to 2^-32, far below any sampling error).
-template <class T>
-void fill_uniforms(RandomStream& rng, T* out, Index n) {
-  Index i = 0;
-  for (; i + 1 < n; i += 2) {
-    const std::uint64_t x = rng.next();
-    if constexpr (std::is_same_v<T, float>) {
-      out[i] = static_cast<float>(x >> 40) * 0x1.0p-24f;
-      out[i + 1] = static_cast<float>((x >> 8) & 0xFFFFFFu) * 0x1.0p-24f;
-    } else {
-      out[i] = static_cast<double>(x >> 32) * 0x1.0p-32;
-      out[i + 1] = static_cast<double>(x & 0xFFFFFFFFu) * 0x1.0p-32;
+/// Eight xoshiro256++ engines stepped together, their states drawn from one chunk's stream: the
+/// compiler keeps each state word of the eight engines in one vector register, so a step yields
+/// eight 64-bit words for about the cost of one scalar step. Bernoulli draws need many uniforms
+/// per chunk (one per unit per sweep) and were bound by the scalar engine.
+class WideStream {
+ public:
+  static constexpr int kWidth = 8;
+  explicit WideStream(RandomStream& source) {
+    for (auto& word : s_) {
+      for (auto& lane : word) lane = source.next();
     }
   }
-  if (i < n) out[i] = static_cast<T>(rng.next() >> 40) * T(0x1.0p-24);
-}
+  /// Uniforms on [0, 1) for Bernoulli draws, two per 64-bit word: 24 bits each for float, 32 bits
+  /// each for double (a probability is then resolved to 2^-32, far below any sampling error).
+  template <class T>
+  void fill_uniforms(T* out, Index n) {
+    constexpr Index kPerStep = 2 * kWidth;
+    T block[kPerStep];
+    for (Index i = 0; i < n; i += kPerStep) {
+      T* dest = n - i >= kPerStep ? out + i : block;
+      step(dest);
+      if (dest == block) std::copy(block, block + (n - i), out + i);
+    }
+  }
+
+ private:
+  template <class T>
+  void step(T* out) {
+#pragma omp simd
+    for (int l = 0; l < kWidth; ++l) {
+      const std::uint64_t x = rotl(s_[0][l] + s_[3][l], 23) + s_[0][l];
+      const std::uint64_t t = s_[1][l] << 17;
+      s_[2][l] ^= s_[0][l];
+      s_[3][l] ^= s_[1][l];
+      s_[1][l] ^= s_[2][l];
+      s_[0][l] ^= s_[3][l];
+      s_[2][l] ^= t;
+      s_[3][l] = rotl(s_[3][l], 45);
+      if constexpr (std::is_same_v<T, float>) {
+        out[l] = static_cast<float>(static_cast<std::int32_t>(x >> 40)) * 0x1.0p-24f;
+        out[kWidth + l] = static_cast<float>(static_cast<std::int32_t>((x >> 8) & 0xFFFFFFu)) * 0x1.0p-24f;
+      } else {
+        out[l] = static_cast<double>(static_cast<std::int64_t>(x >> 32)) * 0x1.0p-32;
+        out[kWidth + l] = static_cast<double>(static_cast<std::int64_t>(x & 0xFFFFFFFFu)) * 0x1.0p-32;
+      }
+    }
+  }
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  alignas(64) std::uint64_t s_[4][kWidth];
+};
 
 /// a <- s(a), vectorised.
 template <class T>
@@ -113,7 +149,7 @@ void logistic_in_place(RowMatrix<T>& a) {
 /// (free[j] == 0) keep their value; every entry draws its uniform anyway, so the draws of the
 /// free entries do not depend on the mask.
 template <class T, class Dest>
-void sample_logistic(RowMatrix<T>& a, const Vector<T>& bias, RowMatrix<T>& u, Dest&& dest, RandomStream& rng,
+void sample_logistic(RowMatrix<T>& a, const Vector<T>& bias, RowMatrix<T>& u, Dest&& dest, WideStream& rng,
                      const std::vector<char>* free_mask) {
   const Index n = a.cols();
   const Index group = std::max<Index>(1, 4096 / std::max<Index>(n, 1));
@@ -122,11 +158,14 @@ void sample_logistic(RowMatrix<T>& a, const Vector<T>& bias, RowMatrix<T>& u, De
     const Index rows = std::min(group, a.rows() - first);
     auto x = a.middleRows(first, rows);
     auto uniforms = u.topRows(rows);
-    fill_uniforms(rng, uniforms.data(), uniforms.size());
+    rng.fill_uniforms(uniforms.data(), uniforms.size());
     x.rowwise() += bias.transpose();
     x.array() = uniforms.array() * (T(1) + (-x.array()).exp());
     if (free_mask == nullptr) {
-      dest.middleRows(first, rows) = (x.array() < T(1)).template cast<T>();
+      // A plain loop on the (contiguous) rows: Eigen casts a comparison to T one entry at a time.
+      const T* in = x.data();
+      T* out = dest.row(first).data();
+      for (Index e = 0; e < rows * n; ++e) out[e] = in[e] < T(1) ? T(1) : T(0);
       continue;
     }
     const char* free = free_mask->data();
@@ -151,9 +190,157 @@ void layer_input(const DbmParams<T>& params, State& state, Index k, Index begin,
   }
 }
 
-/// `steps` sweeps on rows [begin, end) of the particles.
+// --- Layer inputs of small models from binary states: the sum of the weight rows of the active
+// units, accumulated in SIMD registers. For the seed-sized models this beats a matrix product,
+// whose packing and blocking cost more than the arithmetic, and skips the inactive units' rows.
+namespace ei = Eigen::internal;
 template <class T>
-void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
+using Packet = typename ei::packet_traits<T>::type;
+template <class T>
+constexpr Index kLanes = ei::unpacket_traits<Packet<T>>::size;
+
+/// Models whose weights (both orientations, padded) fit in this many entries use the row sums.
+constexpr Index kRowSumEntries = Index(1) << 15;
+
+inline Index padded_width(Index n, Index lanes) { return (n + lanes - 1) / lanes * lanes; }
+
+/// Per unit layer k, the weights that carry its input as rows padded to whole packets: W_{k-1}
+/// (input from below, k >= 1) and W_k^T (input from above, k < L).
+template <class T>
+struct RowWeights {
+  std::vector<RowMatrix<T>> below, above;
+  std::vector<Index> width;
+
+  explicit RowWeights(const DbmParams<T>& params) {
+    const Index L = params.n_rbms();
+    below.resize(L + 1), above.resize(L + 1), width.resize(L + 1);
+    for (Index k = 0; k <= L; ++k) {
+      const Index n = params.units(k);
+      width[k] = padded_width(n, kLanes<T>);
+      if (k > 0) {
+        below[k].setZero(params.units(k - 1), width[k]);
+        below[k].leftCols(n) = params.weights[k - 1];
+      }
+      if (k < L) {
+        above[k].setZero(params.units(k + 1), width[k]);
+        above[k].leftCols(n) = params.weights[k].transpose();
+      }
+    }
+  }
+  static bool suits(const DbmParams<T>& params) {
+    Index entries = 0;
+    for (Index r = 0; r < params.n_rbms(); ++r) {
+      entries += params.weights[r].rows() * padded_width(params.weights[r].cols(), kLanes<T>) +
+                 params.weights[r].cols() * padded_width(params.weights[r].rows(), kLanes<T>);
+    }
+    return entries <= kRowSumEntries;
+  }
+};
+
+/// Room `active_units` may write past the last index.
+constexpr Index kActiveSlack = 16;
+
+/// Indices of the non-zero entries of a binary row, without branches. May write garbage into
+/// the kActiveSlack entries after the last index.
+template <class T>
+Index active_units(const T* row, Index n, Index* out) {
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+  // Eight entries per step: compare, compress the indices in a register (a compressing store
+  // to memory is slow on some CPUs) and store all eight lanes.
+  static_assert(sizeof(Index) == 8);
+  Index count = 0;
+  __m512i lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m512i eight = _mm512_set1_epi64(8);
+  for (Index b = 0; b < n; b += 8) {
+    const __mmask8 valid = n - b >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (n - b)) - 1u);
+    __mmask8 on;
+    if constexpr (std::is_same_v<T, double>) {
+      on = _mm512_cmp_pd_mask(_mm512_maskz_loadu_pd(valid, row + b), _mm512_setzero_pd(), _CMP_NEQ_UQ);
+    } else {
+      on = static_cast<__mmask8>(
+          _mm256_cmp_ps_mask(_mm256_maskz_loadu_ps(valid, row + b), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+    }
+    on &= valid;
+    _mm512_storeu_si512(out + count, _mm512_maskz_compress_epi64(on, lanes));
+    count += __builtin_popcount(on);
+    lanes = _mm512_add_epi64(lanes, eight);
+  }
+  return count;
+#else
+  Index count = 0;
+  for (Index j = 0; j < n; ++j) {
+    out[count] = j;
+    count += row[j] != T(0);
+  }
+  return count;
+#endif
+}
+
+template <class T, int NP>
+inline void add_rows_tile(const T* w1, const Index* idx1, Index n1, const T* w2, const Index* idx2, Index n2,
+                          Index stride, T* out) {
+  using P = Packet<T>;
+  P acc[NP];
+  for (int p = 0; p < NP; ++p) acc[p] = ei::pset1<P>(T(0));
+  for (Index i = 0; i < n1; ++i) {
+    const T* row = w1 + idx1[i] * stride;
+    for (int p = 0; p < NP; ++p) acc[p] = ei::padd(acc[p], ei::ploadu<P>(row + p * kLanes<T>));
+  }
+  for (Index i = 0; i < n2; ++i) {
+    const T* row = w2 + idx2[i] * stride;
+    for (int p = 0; p < NP; ++p) acc[p] = ei::padd(acc[p], ei::ploadu<P>(row + p * kLanes<T>));
+  }
+  for (int p = 0; p < NP; ++p) ei::pstoreu(out + p * kLanes<T>, acc[p]);
+}
+
+/// out[0, width) = sum of rows idx1 of w1 + sum of rows idx2 of w2 (both `width` wide).
+template <class T>
+void add_rows(const T* w1, const Index* idx1, Index n1, const T* w2, const Index* idx2, Index n2, T* out,
+              Index width) {
+  constexpr Index L = kLanes<T>;
+  Index j = 0;
+  for (; j + 4 * L <= width; j += 4 * L) add_rows_tile<T, 4>(w1 + j, idx1, n1, w2 + j, idx2, n2, width, out + j);
+  for (; j + 2 * L <= width; j += 2 * L) add_rows_tile<T, 2>(w1 + j, idx1, n1, w2 + j, idx2, n2, width, out + j);
+  for (; j < width; j += L) add_rows_tile<T, 1>(w1 + j, idx1, n1, w2 + j, idx2, n2, width, out + j);
+}
+
+/// Inputs (without bias) of the unit layers k with k % 2 == parity (every layer when parity is
+/// -1), rows [begin, begin + m) of binary `state`, from the active units' weight rows.
+template <class T, class State>
+void layer_inputs_from_rows(const DbmParams<T>& params, const RowWeights<T>& rows, State& state, Index parity,
+                            Index begin, Index m, std::vector<RowMatrix<T>>& a, std::vector<Index>& idx,
+                            std::vector<T>& padded) {
+  const Index L = params.n_rbms();
+  Index max_units = 0, max_width = 0;
+  for (Index k = 0; k <= L; ++k) {
+    max_units = std::max(max_units, params.units(k));
+    max_width = std::max(max_width, rows.width[k]);
+  }
+  max_units += kActiveSlack;
+  idx.resize(static_cast<std::size_t>((L + 1) * max_units));
+  padded.resize(static_cast<std::size_t>(max_width));
+  std::vector<Index> count(static_cast<std::size_t>(L + 1), 0);
+  auto wanted = [&](Index k) { return parity < 0 || k % 2 == parity; };
+  for (Index i = 0; i < m; ++i) {
+    for (Index k = 0; k <= L; ++k) {
+      if (!(k >= 1 && wanted(k - 1)) && !(k < L && wanted(k + 1))) continue;  // no wanted neighbour
+      count[k] = active_units(state[k].row(begin + i).data(), params.units(k), idx.data() + k * max_units);
+    }
+    for (Index k = 0; k <= L; ++k) {
+      if (!wanted(k)) continue;
+      const Index* below = idx.data() + std::max<Index>(k - 1, 0) * max_units;
+      const Index* above = idx.data() + std::min(k + 1, L) * max_units;
+      add_rows(rows.below[k].data(), below, k > 0 ? count[k - 1] : 0, rows.above[k].data(), above,
+               k < L ? count[k + 1] : 0, padded.data(), rows.width[k]);
+      std::copy(padded.begin(), padded.begin() + params.units(k), a[k].row(i).data());
+    }
+  }
+}
+
+/// `steps` sweeps on rows [begin, end) of the particles. `rows`: the padded weight rows of a
+/// small model (inputs from the active units), or null (matrix products).
+template <class T>
+void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias, const RowWeights<T>* rows,
                  std::vector<MatrixMap<T>>& particles, Index begin, Index end, int steps, Sampler sampler,
                  const std::vector<char>* free_mask, RandomStream& rng) {
   const Index L = params.n_rbms();
@@ -161,17 +348,29 @@ void gibbs_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& bias,
   std::vector<RowMatrix<T>> a(L + 1);
   for (Index k = 0; k <= L; ++k) a[k].resize(m, params.units(k));
   RowMatrix<T> u;
+  std::vector<Index> idx;
+  std::vector<T> padded;
+  WideStream uniforms(rng);
   auto sample = [&](Index k) {
-    sample_logistic(a[k], bias[k], u, particles[k].middleRows(begin, m), rng, k == 0 ? free_mask : nullptr);
+    sample_logistic(a[k], bias[k], u, particles[k].middleRows(begin, m), uniforms, k == 0 ? free_mask : nullptr);
+  };
+  auto inputs = [&](Index parity) {
+    if (rows != nullptr) {
+      layer_inputs_from_rows(params, *rows, particles, parity, begin, m, a, idx, padded);
+      return;
+    }
+    for (Index k = 0; k <= L; ++k) {
+      if (parity < 0 || k % 2 == parity) layer_input(params, particles, k, begin, m, a[k]);
+    }
   };
   for (int step = 0; step < steps; ++step) {
     if (sampler == Sampler::kAlternating) {
       for (Index parity : {Index(1), Index(0)}) {
-        for (Index k = parity; k <= L; k += 2) layer_input(params, particles, k, begin, m, a[k]);
+        inputs(parity);
         for (Index k = parity; k <= L; k += 2) sample(k);
       }
     } else {
-      for (Index k = 0; k <= L; ++k) layer_input(params, particles, k, begin, m, a[k]);
+      inputs(-1);
       for (Index k = 0; k <= L; ++k) sample(k);
     }
   }
@@ -273,11 +472,12 @@ void dbm_gibbs(const DbmParams<T>& params, std::vector<MatrixMap<T>>& particles,
     }
   }
   const auto bias = params.combined_biases();
+  const auto rows = RowWeights<T>::suits(params) ? std::make_unique<RowWeights<T>>(params) : nullptr;
   const double work = sweep_work(params) * static_cast<double>(particles[0].rows()) * std::max(steps, 1);
   for_each_chunk_if(work, particles[0].rows(), gibbs_chunk_rows(params), [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamDbm, static_cast<std::uint64_t>(chunk));
-    gibbs_chunk(params, bias, particles, begin, end, steps, sampler, free_mask.empty() ? nullptr : &free_mask,
-                rng);
+    gibbs_chunk(params, bias, rows.get(), particles, begin, end, steps, sampler,
+                free_mask.empty() ? nullptr : &free_mask, rng);
   });
 }
 
@@ -334,6 +534,8 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
   std::vector<int> iterations(partial.size(), 0);
   int max_iterations = 0;
 
+  const bool row_sums = RowWeights<T>::suits(params);
+  std::unique_ptr<RowWeights<T>> row_weights;  // rebuilt after every update
   const Index n_batches = (n + batch_size - 1) / batch_size;
   for (Index b = 0; b < n_batches; ++b) {
     const Index first = b * batch_size;
@@ -341,6 +543,7 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
     for (Index i = 0; i < rows; ++i) batch.row(i) = X.row(order[static_cast<std::size_t>(first + i)]);
     const ConstMatrixRef<T> batch_rows = batch.topRows(rows);
     const auto bias = params.combined_biases();
+    if (row_sums) row_weights = std::make_unique<RowWeights<T>>(params);
     const Index tasks = particle_chunks + chunk_count(rows);
 
     // Negative phase (Gibbs on the particle chunks) and positive phase (mean-field on the batch
@@ -353,7 +556,8 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
         const Index begin = task * particle_chunk_rows;
         const Index end = std::min(n_particles, begin + particle_chunk_rows);
         RandomStream rng(seed, kStreamDbm, (static_cast<std::uint64_t>(b) << 32) | static_cast<std::uint64_t>(task));
-        gibbs_chunk(params, bias, particles, begin, end, settings.gibbs_steps, settings.sampler, nullptr, rng);
+        gibbs_chunk(params, bias, row_weights.get(), particles, begin, end, settings.gibbs_steps, settings.sampler, nullptr,
+                    rng);
         stats.compute(L, [&](Index k) { return particles[k].middleRows(begin, end - begin); });
       } else {
         const Index begin = (task - particle_chunks) * kChunkRows;
