@@ -65,3 +65,21 @@ def test_condgen_defaults_reproduce_the_bayes_optimal_conditionals(seed_data):
     truth_b = results[0].cells[("B", "linked")].truth
     assert worst <= 0.04, worst  # measured 0.028 (dbm-quality.md's recipe: 0.024)
     assert abs(b_linked - truth_b) < 0.05, (b_linked, truth_b)
+
+
+def test_condgen_defaults_do_not_collapse_on_wide_sparse_data():
+    # 20 SNPs x 100 genes, activation 0.8, noise 0.1 (benchmarks/quality.py's "wide" setting, data
+    # seeds 2 and 4): with hidden offsets tracking the hidden means, centered pre-training drifted
+    # and these fits generated every linked gene as on (worst cell 0.81 and 0.76). Healthy fits
+    # measure 0.02-0.09 over 20 seeds, a collapse 0.5 or more; 0.2 separates them far outside
+    # the Monte Carlo noise (standard error about 0.005 per cell).
+    params = dict(n_snps=20, n_genes=100, snp_noise=0.05, noise=0.1, activation_prob=0.8)
+    for seed in (2, 4):
+        rng = np.random.default_rng(seed)
+        snps, genes = condgen.simulate_snp_gep(300, n_random_samples=150, seed=rng, **params)
+        test_snps, _ = condgen.simulate_snp_gep(200, n_random_samples=100, seed=rng, **params)
+        truth = bayes_conditional_genes(test_snps, n_samples=200, n_random_samples=100, **params)
+        dbm = condgen.DBM(seed=seed, **SEED_SETTINGS).fit(np.hstack([genes, snps]))
+        samples = dbm.sample_conditional(test_snps, list(range(100, 120)), steps=50, n_per_row=40, seed=100 + seed)
+        worst = conditional_marginal_error(samples[:, :100], truth, n_linked=20).worst_cell.error
+        assert worst < 0.2, (seed, worst)
