@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import inspect
 import math
 import numbers
 import warnings
@@ -13,6 +12,7 @@ import warnings
 import numpy as np
 
 from . import _core
+from ._estimator import Estimator
 from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
 from ._validation import as_matrix, check_binary, check_choice, check_int, check_real
@@ -52,7 +52,7 @@ class TrainLayer:
     centering: bool | None = None
 
 
-class DBM:
+class DBM(Estimator):
     """Deep Boltzmann machine with binary units: a stack of :class:`BernoulliRBM` layers.
 
     ``fit`` runs BoltzmannMachines.jl's ``fitdbm``: greedy layer-wise pre-training of the RBMs
@@ -210,35 +210,6 @@ class DBM:
         self.monitor = monitor
         self.pretrain_monitor = pretrain_monitor
         self.progress = progress
-
-    def get_params(self, deep=True):  # noqa: ARG002 - scikit-learn signature
-        """Hyperparameters as a dict (scikit-learn convention)."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params):
-        """Set hyperparameters by name; returns self."""
-        valid = self.get_params()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"unknown parameter {name!r} for DBM; valid: {sorted(valid)}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self):
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
-        return f"DBM({', '.join(changed)})"
-
-    def save(self, path, columns=None):
-        """Save the fitted model to one ``.npz`` file; :func:`condgen.load` reads it back.
-
-        ``columns``: optional column names (the visible columns), kept in the file's metadata.
-        See :func:`condgen.persist.save`.
-        """
-        from .persist import save
-
-        return save(self, path, columns=columns)
 
     # ------------------------------------------------------------------------------------------
     # construction
@@ -736,10 +707,3 @@ class DBM:
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
-
-
-def _same(a, b):
-    try:
-        return bool(a is b or a == b)
-    except (TypeError, ValueError):  # arrays and the like
-        return False

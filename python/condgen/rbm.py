@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 
 import numpy as np
 
 from . import _core
+from ._estimator import Estimator
 from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
 from ._validation import as_matrix, check_binary, check_int, check_real
@@ -20,7 +20,7 @@ MAX_EXACT_UNITS = 25
 _MEAN_CLIP = 1e-6
 
 
-class BernoulliRBM:
+class BernoulliRBM(Estimator):
     """Restricted Boltzmann machine with binary visible and hidden units.
 
     Energy ``E(v, h) = -v^T W h - b^T v - c^T h``. Training is plain gradient ascent on the
@@ -116,36 +116,6 @@ class BernoulliRBM:
         self.progress = progress
         self.centering = centering
         self.offset_rate = offset_rate
-
-    # -- scikit-learn style parameter access ------------------------------------------------
-    def get_params(self, deep=True):  # noqa: ARG002 (scikit-learn signature)
-        """Hyperparameters as a dict (scikit-learn convention)."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params):
-        """Set hyperparameters by name; returns self."""
-        valid = self.get_params()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"unknown parameter {name!r} for BernoulliRBM; valid: {sorted(valid)}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self):
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
-        return f"BernoulliRBM({', '.join(changed)})"
-
-    def save(self, path, columns=None):
-        """Save the fitted model to one ``.npz`` file; :func:`condgen.load` reads it back.
-
-        ``columns``: optional names of the visible columns, kept in the file's metadata.
-        See :func:`condgen.persist.save`.
-        """
-        from .persist import save
-
-        return save(self, path, columns=columns)
 
     # -- training ------------------------------------------------------------------------------
     def fit(self, X, init=None):
@@ -441,10 +411,3 @@ class BernoulliRBM:
 
 def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-def _same(a, b):
-    try:
-        return bool(a is b or a == b)
-    except (TypeError, ValueError):
-        return False
