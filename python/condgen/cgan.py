@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._progress import progress_bar
+from ._progress import progress_bar, show_monitor
 from ._random import seed_to_uint64
 from ._validation import as_matrix, check_choice, check_int, check_real
 
@@ -400,6 +400,7 @@ class CGAN:
                 if self.monitor is not None:
                     self._store(trainer, averaging)
                     self.monitor(self, epoch + 1)
+                    show_monitor(bar, self.monitor)
         self._store(trainer, averaging)
         names = ("discriminator_seed", "generator_seed", "discriminator_mean", "generator_mean")
         self.history_ = {name: history[:, i].copy() for i, name in enumerate(names)}
