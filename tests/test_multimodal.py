@@ -1,6 +1,10 @@
 """PartitionedRBM and MultimodalDBM (boltzmann.md §1.7-§1.8, §3.2-§3.3, §4, §5.3)."""
 
+import itertools
+import json
+
 import condgen
+import condgen.persist
 import numpy as np
 import pytest
 from condgen import (
@@ -147,6 +151,110 @@ def test_multimodal_mean_field_is_a_fixed_point(multimodal, genotype_expression)
     # Iteration stops once no entry moves by more than mean_field_tol = 1e-3.
     assert np.max(np.abs(mu[1] - expected1)) < 2e-3
     assert np.max(np.abs(mu[2] - expected2)) < 2e-3
+
+
+def _all_arrays(model):
+    """Every fitted array of a MultimodalDBM or PartitionedRBM, in order."""
+    parts = [part for layer in model.layers_ for part in getattr(layer, "parts_", [layer])] \
+        if isinstance(model, MultimodalDBM) else model.parts_
+    return [a for part in parts for a in (part.weights_, part.visible_bias_, part.hidden_bias_,
+                                          *([part.visible_sd_] if hasattr(part, "visible_sd_") else []))]
+
+
+@pytest.mark.parametrize("which", ["multimodal", "partitioned"])
+def test_multimodal_and_partitioned_save_load_identical(tmp_path, multimodal, which):
+    model = multimodal if which == "multimodal" else multimodal.layers_[0]
+    loaded = condgen.load(model.save(tmp_path / "m.npz"))
+    assert type(loaded) is type(model)
+    assert len(_all_arrays(loaded)) == len(_all_arrays(model)) > 0
+    for a, b in zip(_all_arrays(model), _all_arrays(loaded)):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+    # The per-block settings come back as estimators of the parts' classes (seeds are not stored).
+    first, loaded_first = (model.first_layer, loaded.first_layer) if which == "multimodal" else (model, loaded)
+    assert [type(p) for p in loaded_first.parts] == [type(p) for p in first.parts]
+    for a, b in zip(first.parts, loaded_first.parts):
+        assert b.get_params() == {**a.get_params(), "seed": None}
+    if which == "multimodal":
+        assert loaded.layer_sizes_ == model.layer_sizes_
+        values = np.ones((2, 10))
+        np.testing.assert_array_equal(model.sample_conditional(values, np.arange(10), steps=3, seed=4),
+                                      loaded.sample_conditional(values, np.arange(10), steps=3, seed=4))
+    else:
+        assert loaded.visible_ranges_ == model.visible_ranges_
+        np.testing.assert_array_equal(model.sample(5, burn_in=2, seed=4), loaded.sample(5, burn_in=2, seed=4))
+
+
+def _rewrite(path, change):
+    with np.load(path, allow_pickle=False) as archive:
+        entries = {name: archive[name] for name in archive.files}
+    change(entries)
+    with open(path, "wb") as handle:
+        np.savez(handle, **entries)
+
+
+def _shift_block(entries):
+    """Move the second visible block by one column in the metadata (the arrays stay intact)."""
+    metadata = json.loads(entries["__condgen_metadata__"].tobytes())
+    metadata["fitted"]["layers_"]["list"][0]["state"]["visible_ranges_"]["list"][1]["slice"][0] += 1
+    entries["__condgen_metadata__"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda e: e.__setitem__("fitted/layers_/0/parts_/1/visible_sd_", e["fitted/layers_/0/parts_/1/visible_sd_"] * 2),
+     "SHA-256 does not match"),
+    (lambda e: e.pop("fitted/layers_/0/parts_/0/weights_"), "arrays differ from the metadata"),
+    (_shift_block, "visible_ranges_ does not match"),
+])
+def test_multimodal_tampered_file_rejected(tmp_path, multimodal, damage, message):
+    path = multimodal.save(tmp_path / "m.npz")
+    _rewrite(path, damage)
+    with pytest.raises(condgen.persist.ModelFileError, match=message):
+        condgen.load(path)
+
+
+@pytest.mark.parametrize("n_hiddens", [[2], [2, 2], [2, 1, 2]])
+def test_multimodal_exact_log_partition_matches_brute_force(n_hiddens):
+    rng = np.random.default_rng(7)
+
+    def params(cls, nv, nh):
+        rbm = cls()
+        rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = (rng.normal(0, 0.7, (nv, nh)), rng.normal(0, 0.5, nv),
+                                                              rng.normal(0, 0.5, nh))
+        return rbm
+
+    binomial, bernoulli = params(Binomial2BernoulliRBM, 2, 2), params(BernoulliRBM, 2, 1)
+    sizes = [3, *n_hiddens]
+    upper = [params(BernoulliRBM, a, b) for a, b in zip(sizes, sizes[1:])]
+    model = MultimodalDBM(PartitionedRBM([Binomial2BernoulliRBM(), BernoulliRBM()]), n_hiddens=n_hiddens)
+    model.layers_ = [PartitionedRBM.from_rbms([binomial, bernoulli]), *upper]
+    model.n_features_in_ = 4
+    # Brute force over every state: v in {0,1,2}^2 x {0,1}^2, all hidden units binary. A Binomial(2)
+    # unit is two Bernoulli units (spec 1.2), so v = 1 counts twice: log 2 per such unit.
+    grids = [[0.0, 1.0, 2.0]] * 2 + [[0.0, 1.0]] * (2 + sum(sizes))
+    states = np.array(list(itertools.product(*grids)))
+    v, rest = states[:, :4], states[:, 4:]
+    layers = np.split(rest, np.cumsum(sizes)[:-1], axis=1)
+    h1 = layers[0]
+    log_p = (np.einsum("ni,ij,nj->n", v[:, :2], binomial.weights_, h1[:, :2]) + v[:, :2] @ binomial.visible_bias_
+             + h1[:, :2] @ binomial.hidden_bias_ + np.log(2.0) * np.sum(v[:, :2] == 1, axis=1)
+             + np.einsum("ni,ij,nj->n", v[:, 2:], bernoulli.weights_, h1[:, 2:]) + v[:, 2:] @ bernoulli.visible_bias_
+             + h1[:, 2:] @ bernoulli.hidden_bias_)
+    for rbm, lower, higher in zip(upper, layers, layers[1:]):
+        log_p += np.einsum("ni,ij,nj->n", lower, rbm.weights_, higher) + lower @ rbm.visible_bias_ \
+            + higher @ rbm.hidden_bias_
+    expected = np.logaddexp.reduce(log_p)
+    assert model.exact_log_partition() == pytest.approx(expected, abs=1e-10)
+
+
+def test_multimodal_exact_log_partition_refuses_large_models():
+    model = MultimodalDBM(BernoulliRBM(), n_hiddens=[13])
+    model.layers_ = [BernoulliRBM(), BernoulliRBM()]
+    for layer, (nv, nh) in zip(model.layers_, [(2, 3), (3, 13)]):
+        layer.weights_, layer.visible_bias_, layer.hidden_bias_ = np.zeros((nv, nh)), np.zeros(nv), np.zeros(nh)
+    model.n_features_in_ = 2
+    with pytest.raises(ValueError, match=r"2\^13 configurations"):
+        model.exact_log_partition()
 
 
 def test_fine_tuning_step_of_a_bernoulli_layer_matches_numpy():

@@ -13,18 +13,24 @@ one modality can be sampled given the other.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 
 import numpy as np
 
 from . import _core
+from ._estimator import Estimator
 from ._progress import progress_bar
 from ._random import as_generator
 from ._validation import as_matrix, check_int, check_real
-from .likelihood import LogEstimate, log_partition_zero_weights
+from .likelihood import LogEstimate, log_mean_exp, log_partition_zero_weights
 from .rbm import BernoulliRBM
 
 __all__ = ["MultimodalDBM", "PartitionedRBM", "join_dbms", "join_rbms"]
+
+# MultimodalDBM.exact_log_partition loops in Python over 2^n configurations of the even hidden
+# layers, each summing the first layer exactly (its own enumeration of h1): tiny models only.
+MAX_EXACT_EVEN_UNITS = 12
 
 
 def _zero_weight_log_partition(rbm):
@@ -41,6 +47,15 @@ def _n_visible(rbm):
     return rbm.n_visible_ if isinstance(rbm, PartitionedRBM) else np.shape(rbm.weights_)[0]
 
 
+def _shifted_log_partition(rbm, shift):
+    """Exact log Z of a fitted RBM (or PartitionedRBM) with ``shift`` added to its hidden biases."""
+    if isinstance(rbm, PartitionedRBM):
+        return sum(_shifted_log_partition(part, shift[r]) for part, r in zip(rbm.parts_, rbm.hidden_ranges_))
+    shifted = copy.copy(rbm)
+    shifted.hidden_bias_ = np.asarray(rbm.hidden_bias_, dtype=np.float64) + shift
+    return shifted.exact_log_partition()
+
+
 def _hidden_input(rbm, V):
     """Pre-activation of the hidden units of a fitted RBM of any unit type, or of a PartitionedRBM."""
     if isinstance(rbm, PartitionedRBM):
@@ -54,7 +69,7 @@ def _hidden_input(rbm, V):
     return V @ W + c
 
 
-class PartitionedRBM:
+class PartitionedRBM(Estimator):
     """Independent RBMs side by side (boltzmann.md §1.7, Julia's ``PartitionedRBM``).
 
     Each part sees its own consecutive block of visible columns and has its own consecutive
@@ -105,6 +120,14 @@ class PartitionedRBM:
             v += _n_visible(rbm)
             h += _n_hidden(rbm)
         self.n_visible_, self.n_hidden_ = v, h
+
+    def _check_layout(self):
+        """The stored blocks must be the parts' sizes side by side (checked on loading a file)."""
+        layout = copy.copy(self)
+        layout._adopt(self.parts_)
+        for name in ("visible_ranges_", "hidden_ranges_", "n_visible_", "n_hidden_"):
+            if getattr(layout, name) != getattr(self, name):
+                raise ValueError(f"{name} does not match the parts' sizes")
 
     def _block_sizes(self, n_columns):
         parts = list(self.parts)
@@ -257,7 +280,7 @@ class PartitionedRBM:
         return particles[0]
 
 
-class MultimodalDBM:
+class MultimodalDBM(Estimator):
     """A DBM whose first layer is a :class:`PartitionedRBM` (or any RBM type), with Bernoulli
     layers above (boltzmann.md §1.8, Julia's ``MultimodalDBM``).
 
@@ -381,6 +404,44 @@ class MultimodalDBM:
                         _gradient_step(layer, mu[l], mu[l + 1], particles[l], particles[l + 1], lr, sd_rate)
                 bar.update()
         self.fine_tune_particles_ = particles
+
+    def exact_log_partition(self):
+        """Exact log Z (tiny models): the even hidden layers enumerated, the rest summed out.
+
+        Given the even hidden layers (``h2``, ``h4``, ...), the odd hidden layers above ``h1`` are
+        independent Bernoulli units (summed analytically) and ``(v, h1)`` is the first layer with
+        its hidden biases shifted by the input from ``h2``, whose log Z each part computes with
+        its own exact code (enumerating its hidden units, summing or integrating its visible
+        units). At most ``MAX_EXACT_EVEN_UNITS`` even hidden units, and the first layer's parts
+        within their own exact limits.
+        """
+        self._check_fitted()
+        L = len(self.layers_)
+        even = list(range(2, L + 1, 2))
+        sizes = self.layer_sizes_
+        n_even = sum(sizes[k] for k in even)
+        if n_even > MAX_EXACT_EVEN_UNITS:
+            raise ValueError(f"exact log partition function needs 2^{n_even} configurations of the even hidden "
+                             f"layers (at most 2^{MAX_EXACT_EVEN_UNITS} supported)")
+        upper = [(np.asarray(layer.weights_, dtype=np.float64), np.asarray(layer.visible_bias_, dtype=np.float64),
+                  np.asarray(layer.hidden_bias_, dtype=np.float64)) for layer in self.layers_[1:]]
+        states = np.array(list(itertools.product([0.0, 1.0], repeat=n_even))).reshape(-1, n_even)
+        x = dict(zip(even, np.split(states, np.cumsum([sizes[k] for k in even])[:-1], axis=1)))
+        # Unit layer k >= 2 sits between upper[k - 2] (below) and upper[k - 1] (above, if k < L).
+        terms = np.zeros(len(states))
+        for k in even:
+            _, _, c = upper[k - 2]
+            terms += x[k] @ (c + (upper[k - 1][1] if k < L else 0.0))
+        for k in range(3, L + 1, 2):
+            W, _, c = upper[k - 2]
+            total = x[k - 1] @ W + c
+            if k < L:
+                total = total + x[k + 1] @ upper[k - 1][0].T + upper[k - 1][1]
+            terms += np.logaddexp(0.0, total).sum(axis=1)
+        W2, b2, _ = upper[0]
+        shifts = x[2] @ W2.T + b2
+        terms += [_shifted_log_partition(self.layers_[0], shift) for shift in shifts]
+        return float(log_mean_exp(terms) + n_even * math.log(2.0))  # log of the sum over 2^n_even terms
 
     def mean_field(self, X):
         """Mean-field activations ``[X, mu_1, ..., mu_L]`` of the hidden layers given ``X`` (§4.4).

@@ -68,6 +68,8 @@ def _to_json(value, name):
         fields = {field.name: _to_json(getattr(value, field.name), name)
                   for field in dataclasses.fields(value)}
         return {"__dataclass__": type(value).__name__, "fields": fields}
+    if type(value).__name__ in _CLASSES:  # an estimator as a setting: the parts of a PartitionedRBM
+        return {"__estimator__": type(value).__name__, "params": _hyperparameters_json(value)}
     if isinstance(value, np.random.Generator) or callable(value):
         return None  # a monitor or a random generator is run-time state, not a setting
     raise TypeError(f"cannot store hyperparameter {name}={value!r} in a model file")
@@ -85,6 +87,8 @@ def _from_json(value):
             return tuple(_from_json(item) for item in value["__tuple__"])
         if set(value) == {"__dtype__"}:
             return np.dtype(value["__dtype__"]).type
+        if set(value) == {"__estimator__", "params"}:
+            return _model_class(value["__estimator__"])(**_from_json(value["params"]))
         if set(value) == {"__dataclass__", "fields"}:
             from . import dbm
 
@@ -112,6 +116,8 @@ def _encode(value, key, arrays):
         return {"value": int(value)}
     if isinstance(value, (float, np.floating)):
         return {"value": float(value)}
+    if isinstance(value, slice):  # the blocks of a PartitionedRBM
+        return {"slice": [value.start, value.stop]}
     if isinstance(value, (list, tuple)):
         return {"tuple" if isinstance(value, tuple) else "list":
                 [_encode(item, f"{key}/{i}", arrays) for i, item in enumerate(value)]}
@@ -132,6 +138,9 @@ def _decode(description, arrays):
         return arrays[content]
     if kind == "value":
         return content
+    if kind == "slice":
+        start, stop = content
+        return slice(int(start), int(stop))
     if kind in ("list", "tuple"):
         items = [_decode(item, arrays) for item in content]
         return tuple(items) if kind == "tuple" else items
@@ -158,19 +167,29 @@ def _restore(model, state, arrays):
 
 def _check_fitted(model):
     """Shape checks of the restored state, through the models' own parameter checks."""
-    for layer in getattr(model, "layers_", None) or [model]:
-        if hasattr(layer, "_parameters"):
-            layer._parameters()
+    if hasattr(model, "_parameters"):
+        model._parameters()
+    if hasattr(model, "parts_"):  # a PartitionedRBM: its parts, and blocks that match them
+        for part in model.parts_:
+            _check_fitted(part)
+        model._check_layout()
     layers = getattr(model, "layers_", None)
     if layers is not None:
+        from .multimodal import _n_hidden, _n_visible
+
+        for layer in layers:
+            _check_fitted(layer)
         for lower, upper in zip(layers, layers[1:]):
-            if lower.weights_.shape[1] != upper.weights_.shape[0]:
+            if _n_hidden(lower) != _n_visible(upper):
                 raise ValueError("the layers' sizes do not chain")
+        if hasattr(model, "n_features_in_") and model.n_features_in_ != _n_visible(layers[0]):
+            raise ValueError("n_features_in_ differs from the first layer's visible units")
 
 
 _CLASSES = {"BernoulliRBM": "condgen.rbm", "DBM": "condgen.dbm", "CGAN": "condgen.cgan",
             **dict.fromkeys(["Binomial2BernoulliRBM", "GaussianBernoulliRBM", "GaussianBernoulliRBM2",
-                             "BernoulliGaussianRBM", "Softmax0BernoulliRBM"], "condgen.rbm_types")}
+                             "BernoulliGaussianRBM", "Softmax0BernoulliRBM"], "condgen.rbm_types"),
+            **dict.fromkeys(["PartitionedRBM", "MultimodalDBM"], "condgen.multimodal")}
 
 
 def _model_class(name):
@@ -198,7 +217,7 @@ def save(model, path, columns=None) -> Path:
 
     Parameters
     ----------
-    model : BernoulliRBM, DBM or CGAN
+    model : BernoulliRBM (or another RBM type), PartitionedRBM, DBM, MultimodalDBM or CGAN
         A fitted model.
     path : str or path-like
         Written as given (``.npz`` is the natural extension but is not added).
@@ -303,7 +322,7 @@ def load(path):
 
     Returns
     -------
-    BernoulliRBM, DBM or CGAN
+    BernoulliRBM (or another RBM type), PartitionedRBM, DBM, MultimodalDBM or CGAN
         The fitted model, ready to sample or generate.
 
     Raises
