@@ -257,9 +257,11 @@ def test_fit_defaults_and_presets():
     assert [layer.weights_.shape for layer in dbm.layers_] == [(7, 7), (7, 7)]
     assert dbm._fine_tune_settings(45)["batch_size"] == 5  # ceil(45 / 10): 10 updates per epoch
     assert dbm._fine_tune_settings(45)["learning_rate"] == 0.03
+    assert dbm._fine_tune_settings(45)["gibbs_steps"] == 2
     assert dbm._sampler_code() == 0
     jl = DBM(preset="boltzmannmachines.jl")
     assert jl._fine_tune_settings(45)["batch_size"] == 45
+    assert jl._fine_tune_settings(45)["gibbs_steps"] == 5
     assert jl._sampler_code() == 1
     assert jl._layer_specs(7)[0]["centering"] is False and jl._layer_specs(7)[0]["learning_rate"] == 0.005
     assert DBM(preset="boltzmannmachines.jl", learning_rate=0.1)._layer_specs(7)[0]["learning_rate"] == 0.1
@@ -283,8 +285,8 @@ def test_preset_equals_its_explicit_settings():
     X = (np.random.default_rng(1).random((40, 6)) < 0.4).astype(float)
     common = dict(n_hiddens=[5, 3], epochs=4, pretrain_epochs=3, pretrain_learning_rate=0.01, seed=3)
     preset = DBM(preset="boltzmannmachines.jl", learning_rate=0.004, **common).fit(X)
-    explicit = DBM(learning_rate=0.004, batch_size=40, sampler="synchronous", pretrain_centering=False,
-                   **common).fit(X)
+    explicit = DBM(learning_rate=0.004, batch_size=40, gibbs_steps=5, sampler="synchronous",
+                   pretrain_centering=False, **common).fit(X)
     for a, b in zip(preset.layers_, explicit.layers_):
         np.testing.assert_array_equal(a.weights_, b.weights_)
         np.testing.assert_array_equal(a.hidden_bias_, b.hidden_bias_)

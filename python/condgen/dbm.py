@@ -69,6 +69,7 @@ class DBM(Estimator):
     ============================ ======================== ==================================
     ``learning_rate``            0.03                     0.005
     ``batch_size``               ``ceil(n_rows / 10)``    ``n_rows`` (one update per epoch)
+    ``gibbs_steps``              2                        5
     ``sampler``                  ``"alternating"``        ``"synchronous"``
     ``pretrain_centering``       True                     False
     ============================ ======================== ==================================
@@ -102,8 +103,14 @@ class DBM(Estimator):
         Fine-tuning minibatch size (preset default, see above).
     n_particles : int
         Persistent Gibbs chains of fine-tuning.
-    gibbs_steps : int
-        Gibbs sweeps on the chains before every fine-tuning update.
+    gibbs_steps : int, optional
+        Gibbs sweeps on the chains before every fine-tuning update (preset default, see above).
+        The condgen preset makes 10 updates per epoch where BoltzmannMachines.jl makes one, and
+        its persistent chains carry over between updates, so 2 sweeps per update (20 per epoch)
+        suffice: worst cell over seeds 1-20 at 300 rows (``benchmarks/fine_tune_sweeps.py``),
+        2 against 5 sweeps: seed .026 +- .013 / .023 +- .010, wide .043 +- .025 / .050 +- .048,
+        weak .049 +- .019 / .051 +- .019; fit CPU time 1.34-1.51x the BoltzmannMachines.jl preset
+        instead of 1.83-2.11x. One sweep is worse on wide (.134 +- .080 over seeds 1-5).
     mean_field_tol, mean_field_max_iter : float, int
         Mean-field iteration stops when the largest change is at most ``mean_field_tol`` or after
         ``mean_field_max_iter`` iterations (Julia has no cap).
@@ -181,7 +188,7 @@ class DBM(Estimator):
 
     def __init__(self, n_hiddens=None, epochs=10, pretrain_epochs=None, learning_rate=None,
                  pretrain_learning_rate=None, fine_tune_learning_rates=None, pretrain_batch_size=1,
-                 batch_size=None, n_particles=100, gibbs_steps=5, mean_field_tol=1e-3,
+                 batch_size=None, n_particles=100, gibbs_steps=None, mean_field_tol=1e-3,
                  mean_field_max_iter=1000, pretrain_pcd=True, pretrain_cd_steps=1,
                  pretrain_centering=None, pretrain_offset_rate=0.0, pretrain_layers=None,
                  sampler=None, preset="condgen", dtype=np.float64, seed=None, monitor=None,
@@ -305,7 +312,8 @@ class DBM(Estimator):
             "rates": rates,
             "batch_size": batch_size,
             "n_particles": check_int(self.n_particles, "n_particles", minimum=1),
-            "gibbs_steps": check_int(self.gibbs_steps, "gibbs_steps", minimum=0),
+            "gibbs_steps": (5 if jl else 2) if self.gibbs_steps is None
+            else check_int(self.gibbs_steps, "gibbs_steps", minimum=0),
             "tol": check_real(self.mean_field_tol, "mean_field_tol", minimum=0.0),
             "max_iter": check_int(self.mean_field_max_iter, "mean_field_max_iter", minimum=1),
             "sampler": self._sampler_code(),
