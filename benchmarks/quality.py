@@ -58,7 +58,10 @@ means (rate 0.01) together with the DBM factors and the probability chain; ``DBM
 hidden offsets at 0.5 (``pretrain_offset_rate=0``): worst cell over seeds 1-5 (targeted runs,
 before -> after) seed .023 -> .024, wide .503 -> .040 (.051 over 20 seeds, none above .14),
 weak .053 -> .055. The ensemble does not pay on the
-other settings (within the seed-to-seed spread of a single DBM at 3x the cost).
+other settings (within the seed-to-seed spread of a single DBM at 3x the cost). Since then the
+defaults fine-tune with 2 Gibbs sweeps per update instead of 5 (``fine_tune_sweeps.py``, seeds
+1-20: seed .026, wide .043, weak .049; fit 1.34x, 1.51x, 1.41x ``dbm_jl``); rerun this benchmark
+for a table of the current code.
 """
 
 from __future__ import annotations
