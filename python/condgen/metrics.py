@@ -19,13 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import (
-    as_matrix,
-    check_binary,
-    check_int,
-    check_probability,
-    check_real,
-)
+from ._validation import as_matrix, check_binary, check_int, check_real
+from .simulate import check_simulator_args
 
 __all__ = [
     "CellError",
@@ -63,17 +58,9 @@ def _mixture(n_samples=300, n_snps=10, n_genes=50, snp_noise=0.05, noise=0.15, a
     ``1 - snp_noise``, ``noise``; rows below ``k = n - n_random_samples`` are linked. Cutting
     these ranges at ``k`` gives up to four groups (group C splits where ``k`` is not ``h``).
     """
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
-    n_snps = check_int(n_snps, "n_snps", minimum=1)
-    n_genes = check_int(n_genes, "n_genes", minimum=1)
-    n_random_samples = check_int(n_random_samples, "n_random_samples", minimum=0)
-    snp_noise = check_probability(snp_noise, "snp_noise")
-    noise = check_probability(noise, "noise")
-    activation_prob = check_probability(activation_prob, "activation_prob")
-    if n_random_samples > n_samples:
-        raise ValueError(f"n_random_samples ({n_random_samples}) must not exceed n_samples ({n_samples})")
-    if n_snps > n_genes:
-        raise ValueError(f"n_snps ({n_snps}) must not exceed n_genes ({n_genes}): gene j is linked to SNP j")
+    (n_samples, n_snps, n_genes, snp_noise, noise, activation_prob,
+     n_random_samples) = check_simulator_args(n_samples, n_snps, n_genes, snp_noise, noise,
+                                              activation_prob, n_random_samples)
     quarter, half, linked_rows = n_samples // 4, n_samples // 2, n_samples - n_random_samples
     blocks = [(0, quarter, snp_noise), (quarter, half, 1.0 - snp_noise), (half, n_samples, noise)]
     sizes, probs, linked = [], [], []

@@ -45,19 +45,9 @@ def simulate_snp_gep(n_samples=300, n_snps=10, n_genes=50, snp_noise=0.05, noise
     >>> snps, genes = simulate_snp_gep(seed=rng)
     >>> test_snps, test_genes = simulate_snp_gep(200, n_random_samples=100, seed=rng)
     """
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
-    n_snps = check_int(n_snps, "n_snps", minimum=1)
-    n_genes = check_int(n_genes, "n_genes", minimum=1)
-    n_random_samples = check_int(n_random_samples, "n_random_samples", minimum=0)
-    snp_noise = check_probability(snp_noise, "snp_noise")
-    noise = check_probability(noise, "noise")
-    activation_prob = check_probability(activation_prob, "activation_prob")
-    if n_random_samples > n_samples:
-        raise ValueError(
-            f"n_random_samples ({n_random_samples}) must not exceed n_samples ({n_samples})"
-        )
-    if n_snps > n_genes:
-        raise ValueError(f"n_snps ({n_snps}) must not exceed n_genes ({n_genes}): gene j is linked to SNP j")
+    (n_samples, n_snps, n_genes, snp_noise, noise, activation_prob,
+     n_random_samples) = check_simulator_args(n_samples, n_snps, n_genes, snp_noise, noise,
+                                              activation_prob, n_random_samples)
     rng = as_generator(seed)
 
     quarter, half = n_samples // 4, n_samples // 2
@@ -71,3 +61,19 @@ def simulate_snp_gep(n_samples=300, n_snps=10, n_genes=50, snp_noise=0.05, noise
     p_linked = np.where(snps[:linked_rows] == 1.0, activation_prob, 1.0 - activation_prob)
     genes[:linked_rows, :n_snps] = rng.random((linked_rows, n_snps)) < p_linked
     return snps, genes
+
+
+def check_simulator_args(n_samples, n_snps, n_genes, snp_noise, noise, activation_prob, n_random_samples):
+    """Validate the simulator's arguments (also used by :mod:`condgen.metrics`); returns them typed."""
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    n_snps = check_int(n_snps, "n_snps", minimum=1)
+    n_genes = check_int(n_genes, "n_genes", minimum=1)
+    n_random_samples = check_int(n_random_samples, "n_random_samples", minimum=0)
+    snp_noise = check_probability(snp_noise, "snp_noise")
+    noise = check_probability(noise, "noise")
+    activation_prob = check_probability(activation_prob, "activation_prob")
+    if n_random_samples > n_samples:
+        raise ValueError(f"n_random_samples ({n_random_samples}) must not exceed n_samples ({n_samples})")
+    if n_snps > n_genes:
+        raise ValueError(f"n_snps ({n_snps}) must not exceed n_genes ({n_genes}): gene j is linked to SNP j")
+    return n_samples, n_snps, n_genes, snp_noise, noise, activation_prob, n_random_samples
