@@ -10,6 +10,7 @@
 #include "condgen/ais.hpp"
 #include "condgen/cgan.hpp"
 #include "condgen/dbm.hpp"
+#include "condgen/multimodal.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/random_fill.hpp"
 #include "condgen/rbm.hpp"
@@ -382,6 +383,104 @@ void bind_dbm(py::module_& m) {
 }
 // ---- end DBM ---------------------------------------------------------------------------------
 
+// ---- Multimodal DBM (condgen/multimodal.hpp) -------------------------------------------------
+// The first layer arrives as a list of blocks (visible code, hidden code, W, b, c, sigma, groups),
+// the Bernoulli RBMs above as three lists, all float64 C-contiguous (condgen.multimodal prepares them).
+condgen::MultimodalParams<double> multimodal_params(const py::list& blocks, const py::list& weights,
+                                                    const py::list& visible_bias, const py::list& hidden_bias,
+                                                    bool write) {
+  std::vector<condgen::TypedRbm<double>> first;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const std::string name = "blocks[" + std::to_string(i) + "]";
+    const auto block = blocks[i].cast<py::tuple>();
+    if (block.size() != 7) throw py::value_error(name + " must be (visible, hidden, W, b, c, sigma, groups)");
+    const int visible = block[0].cast<int>(), hidden = block[1].cast<int>();
+    if (visible < 0 || visible > 4 || hidden < 0 || hidden > 1) throw py::value_error(name + ": unknown unit type");
+    first.push_back(condgen::TypedRbm<double>{
+        static_cast<condgen::VisibleUnits>(visible), static_cast<condgen::HiddenUnits>(hidden),
+        dbm_matrix<double>(block[2], name + ".W", write), dbm_vector<double>(block[3], name + ".b", write),
+        dbm_vector<double>(block[4], name + ".c", write), dbm_vector<double>(block[5], name + ".sigma", write),
+        block[6].cast<std::vector<Index>>()});
+  }
+  return {std::move(first), dbm_params<double>(weights, visible_bias, hidden_bias, write)};
+}
+
+void bind_multimodal(py::module_& m) {
+#define CONDGEN_MULTIMODAL_ARGS \
+  py::arg("blocks"), py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias")
+  m.def(
+      "multimodal_gibbs",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const py::list& particles, int steps, const std::vector<Index>& clamped, std::uint64_t seed) {
+        const auto params = multimodal_params(blocks, weights, visible_bias, hidden_bias, false);
+        auto states = dbm_matrices<double>(particles, "particles", true);
+        py::gil_scoped_release release;
+        condgen::multimodal_gibbs<double>(params, states, steps, clamped, seed);
+      },
+      CONDGEN_MULTIMODAL_ARGS, py::arg("particles"), py::arg("steps"), py::arg("clamped"), py::arg("seed"),
+      "Alternating Gibbs sweeps on the particles in place (clamped visible columns keep their values).");
+  m.def(
+      "multimodal_mean_field",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         py::array X, double tol, int max_iter) {
+        const auto params = multimodal_params(blocks, weights, visible_bias, hidden_bias, false);
+        const auto input = dbm_matrix<double>(X, "X", false);
+        py::list out;
+        std::vector<condgen::MatrixMap<double>> mu;
+        for (Index k = 1; k <= params.n_rbms(); ++k) {
+          py::array_t<double> layer({input.rows(), params.units(k)});
+          mu.emplace_back(layer.mutable_data(), input.rows(), params.units(k));
+          out.append(layer);
+        }
+        int iterations;
+        {
+          py::gil_scoped_release release;
+          iterations = condgen::multimodal_mean_field<double>(params, input, mu, tol, max_iter);
+        }
+        return py::make_tuple(out, iterations);
+      },
+      CONDGEN_MULTIMODAL_ARGS, py::arg("X"), py::arg("tol"), py::arg("max_iter"),
+      "Mean-field activations of the hidden layers and the largest number of iterations used.");
+  m.def(
+      "multimodal_fine_tune_epoch",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const py::list& particles, py::array X, const std::vector<Index>& order, Index batch_size,
+         double learning_rate, double sd_learning_rate, int gibbs_steps, double mean_field_tol,
+         int mean_field_max_iter, std::uint64_t seed) {
+        auto params = multimodal_params(blocks, weights, visible_bias, hidden_bias, true);
+        auto states = dbm_matrices<double>(particles, "particles", true);
+        const auto input = dbm_matrix<double>(X, "X", false);
+        const condgen::MultimodalFineTuneSettings<double> settings{
+            batch_size, learning_rate, sd_learning_rate, gibbs_steps, mean_field_tol, mean_field_max_iter};
+        py::gil_scoped_release release;
+        return condgen::multimodal_fine_tune_epoch<double>(params, states, input, order, settings, seed);
+      },
+      CONDGEN_MULTIMODAL_ARGS, py::arg("particles"), py::arg("X"), py::arg("order"), py::arg("batch_size"),
+      py::arg("learning_rate"), py::arg("sd_learning_rate"), py::arg("gibbs_steps"), py::arg("mean_field_tol"),
+      py::arg("mean_field_max_iter"), py::arg("seed"),
+      "One fine-tuning epoch, parameters and particles updated in place; returns the largest number of "
+      "mean-field iterations.");
+  m.def(
+      "multimodal_log_partition_zero_weights",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias) {
+        return condgen::multimodal_log_partition_zero_weights(
+            multimodal_params(blocks, weights, visible_bias, hidden_bias, false));
+      },
+      CONDGEN_MULTIMODAL_ARGS, "log Z of the model with zero weights.");
+  m.def(
+      "multimodal_ais_log_weights",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const Eigen::Ref<const condgen::Vector<double>>& betas, Index n_particles, int burn_in, std::uint64_t seed) {
+        const auto params = multimodal_params(blocks, weights, visible_bias, hidden_bias, false);
+        py::gil_scoped_release release;
+        return condgen::multimodal_ais_log_weights(params, betas, n_particles, burn_in, seed);
+      },
+      CONDGEN_MULTIMODAL_ARGS, py::arg("betas"), py::arg("n_particles"), py::arg("burn_in"), py::arg("seed"),
+      "AIS log importance weights from the zero-weight model.");
+#undef CONDGEN_MULTIMODAL_ARGS
+}
+// ---- end multimodal DBM --------------------------------------------------------------------------
+
 // --- RBM kernels (condgen/rbm.hpp): one overload per dtype; noconvert makes pybind11 pick the
 // overload of the array's dtype instead of silently copying.
 template <class T>
@@ -668,4 +767,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   bind_rbm(m);
   bind_dbm(m);
   bind_types(m);
+  bind_multimodal(m);
 }

@@ -15,7 +15,6 @@ from condgen import (
     PartitionedRBM,
     Softmax0BernoulliRBM,
 )
-from condgen.multimodal import _gradient_step
 
 
 def bernoulli(W, b, c):
@@ -255,18 +254,6 @@ def test_multimodal_exact_log_partition_refuses_large_models():
     model.n_features_in_ = 2
     with pytest.raises(ValueError, match=r"2\^13 configurations"):
         model.exact_log_partition()
-
-
-def test_fine_tuning_step_of_a_bernoulli_layer_matches_numpy():
-    rng = np.random.default_rng(7)
-    W, b, c = rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal(3)
-    rbm = bernoulli(W.copy(), b.copy(), c.copy())
-    vp, hp = rng.random((4, 5)), rng.random((4, 3))
-    vn, hn = (rng.random((6, 5)) < 0.5).astype(float), (rng.random((6, 3)) < 0.5).astype(float)
-    _gradient_step(rbm, vp, hp, vn, hn, 0.1, 0.0)
-    np.testing.assert_allclose(rbm.weights_, W + 0.1 * (vp.T @ hp / 4 - vn.T @ hn / 6), rtol=0, atol=1e-14)
-    np.testing.assert_allclose(rbm.visible_bias_, b + 0.1 * (vp.mean(0) - vn.mean(0)), rtol=0, atol=1e-14)
-    np.testing.assert_allclose(rbm.hidden_bias_, c + 0.1 * (hp.mean(0) - hn.mean(0)), rtol=0, atol=1e-14)
 
 
 def test_multimodal_input_errors(multimodal):

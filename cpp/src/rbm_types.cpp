@@ -97,11 +97,7 @@ void TypedRbm<T>::check() const {
 }
 
 template <class T>
-void typed_hidden_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T factor, MatrixRef<T> H) {
-  if (!rbm.gaussian_visible() && rbm.hidden == HiddenUnits::kBernoulli) {
-    rbm_hidden_probs_block<T>(rbm.W, rbm.c, V, factor, H);  // the Bernoulli path
-    return;
-  }
+void typed_hidden_input_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, MatrixRef<T> H) {
   if (rbm.gaussian_visible()) {
     const RowMatrix<T> scaled = V.array().rowwise() * input_scale(rbm).transpose().array();
     H.noalias() = scaled * rbm.W;
@@ -109,6 +105,15 @@ void typed_hidden_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T
     H.noalias() = V * rbm.W;
   }
   H.rowwise() += rbm.c.transpose();
+}
+
+template <class T>
+void typed_hidden_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T factor, MatrixRef<T> H) {
+  if (!rbm.gaussian_visible() && rbm.hidden == HiddenUnits::kBernoulli) {
+    rbm_hidden_probs_block<T>(rbm.W, rbm.c, V, factor, H);  // the Bernoulli path
+    return;
+  }
+  typed_hidden_input_block<T>(rbm, V, H);
   if (rbm.hidden == HiddenUnits::kBernoulli) {
     H.array() = (factor * H.array()).logistic();
   } else {
@@ -660,6 +665,7 @@ void typed_train_epoch(TypedRbm<T>& rbm, ConstMatrixRef<T> X, MatrixRef<T> chain
 
 #define CONDGEN_INSTANTIATE_TYPED_RBM(T)                                                                          \
   template struct TypedRbm<T>;                                                                                    \
+  template void typed_hidden_input_block<T>(const TypedRbm<T>&, ConstMatrixRef<T>, MatrixRef<T>);                \
   template void typed_hidden_potential_block<T>(const TypedRbm<T>&, ConstMatrixRef<T>, T, MatrixRef<T>);          \
   template void typed_visible_potential_block<T>(const TypedRbm<T>&, ConstMatrixRef<T>, T, MatrixRef<T>);         \
   template void typed_sample_visible_block<T>(const TypedRbm<T>&, MatrixRef<T>, RandomStream&);                   \

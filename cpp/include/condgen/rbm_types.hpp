@@ -49,6 +49,10 @@ struct TypedRbm {
   void check() const;
 };
 
+/// Pre-activation of the hidden units for the rows of V: V' W + c with V' = V, V / sigma
+/// (Gaussian) or V / sigma^2 (Gaussian2). Serial.
+template <class T>
+void typed_hidden_input_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, MatrixRef<T> H);
 /// E[h | v] for the rows of V: sigmoid(factor * input) (Bernoulli) or factor * input (Gaussian),
 /// input = V' W + c with V' = V, V / sigma (Gaussian) or V / sigma^2 (Gaussian2). Serial.
 template <class T>
