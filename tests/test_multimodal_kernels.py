@@ -290,3 +290,124 @@ def test_gibbs_sample_input_errors():
         model.gibbs_sample(particles, clamp=[4])
     with pytest.raises(ValueError, match="Bernoulli hidden units"):
         MultimodalDBM(PartitionedRBM([condgen.BernoulliGaussianRBM(n_hidden=1)])).fit(np.zeros((4, 2)))
+
+
+# ------------------------------------------------------------------------------------------------
+# Part 2: per-layer pre-training settings of the Bernoulli layers (Julia's TrainLayer)
+
+
+def test_pretrain_layers_reach_the_bernoulli_layers():
+    X = np.hstack([np.random.default_rng(21).integers(0, 3, (40, 3)), np.random.default_rng(22).normal(size=(40, 2))])
+    first = PartitionedRBM([Binomial2BernoulliRBM(n_hidden=2, epochs=1), GaussianBernoulliRBM(n_hidden=2, epochs=1)],
+                           n_visibles=[3, None])
+    layers = [TrainLayer(n_hidden=4, epochs=3, learning_rate=0.02, batch_size=5, pcd=False, cd_steps=2),
+              {"n_hidden": 3, "centering": True}]
+    model = MultimodalDBM(first, pretrain_layers=layers, epochs=2, learning_rate=0.01, batch_size=4,
+                          fine_tune_epochs=1, seed=3).fit(X)
+    assert model.layer_sizes_ == [5, 4, 4, 3]
+    lower, upper = model.layers_[1:]
+    assert (lower.epochs, lower.learning_rate, lower.batch_size, lower.pcd, lower.cd_steps, lower.n_epochs_) == \
+        (3, 0.02, 5, False, 2, 3)
+    assert not lower.centering
+    # Unset fields take the model's settings.
+    assert (upper.epochs, upper.learning_rate, upper.batch_size, upper.pcd, upper.cd_steps, upper.n_epochs_) == \
+        (2, 0.01, 4, True, 1, 2)
+    assert upper.centering and hasattr(upper, "hidden_offset_")
+    # DBM pre-training factors: up 2 / down 2 in the middle, 1 / 2 at the top.
+    assert (lower.up_factor, lower.down_factor, upper.up_factor, upper.down_factor) == (2.0, 2.0, 1.0, 2.0)
+    assert layers[1] == {"n_hidden": 3, "centering": True}  # the caller's settings are not modified
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"pretrain_layers": []}, "at least one Bernoulli layer"),
+    ({"pretrain_layers": [TrainLayer(n_hidden=2)], "n_hiddens": [3]}, r"n_hiddens \[3\] disagrees"),
+    ({"pretrain_layers": [{"n_hidden": 2, "momentum": 0.5}]}, r"pretrain_layers\[0\]: .*momentum"),
+    ({"pretrain_layers": [TrainLayer(n_hidden=0)]}, r"pretrain_layers\[0\]\.n_hidden must be"),
+    ({"pretrain_layers": ["wide"]}, r"pretrain_layers\[0\] must be a TrainLayer or a dict"),
+    ({"pretrain_layers": TrainLayer(n_hidden=2)}, "must be a sequence of TrainLayer"),
+    ({"pretrain_layers": [TrainLayer(n_hidden=2, batch_size=50)]}, r"Bernoulli layer 1 .*batch_size"),
+    ({"n_hiddens": 3}, "n_hiddens must be a sequence of ints"),
+])
+def test_pretrain_layers_are_validated(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        MultimodalDBM(BernoulliRBM(n_hidden=2, epochs=1), fine_tune_epochs=0, **kwargs).fit(np.zeros((6, 3)))
+
+
+# ------------------------------------------------------------------------------------------------
+# Part 3: AIS and likelihood against exact enumeration
+
+
+def log_unnormalised(model, X):
+    """log p*(v) = log sum_h exp(-E(v, h)) of every row by brute force over all hidden states."""
+    first, *upper = model.layers_
+    sizes = model.layer_sizes_[1:]
+    hidden = np.array(list(itertools.product([0.0, 1.0], repeat=sum(sizes))))
+    layers = np.split(hidden, np.cumsum(sizes)[:-1], axis=1)
+    result = []
+    for v in X:
+        log_p = np.zeros(len(hidden))
+        for part, vr, hr in zip(first.parts_, first.visible_ranges_, first.hidden_ranges_):
+            x, b, code = v[vr], part.visible_bias_, getattr(part, "_visible_code", 0)
+            if code in (2, 3):
+                sigma = part.visible_sd_
+                log_p -= np.sum((x - b) ** 2 / (2 * sigma**2))
+                x = x / (sigma if code == 2 else sigma**2)
+            else:
+                log_p += x @ b + (LOG2 * np.sum(x == 1) if code == 1 else 0.0)
+            log_p += layers[0][:, hr] @ (x @ part.weights_ + part.hidden_bias_)
+        for rbm, lower, higher in zip(upper, layers, layers[1:]):
+            log_p += (np.einsum("ni,ij,nj->n", lower, rbm.weights_, higher) + lower @ rbm.visible_bias_
+                      + higher @ rbm.hidden_bias_)
+        result.append(np.logaddexp.reduce(log_p))
+    return np.array(result)
+
+
+def softmax_model(seed):
+    return build([(BernoulliRBM(), 3, 2), (Softmax0BernoulliRBM(categories=[3, 2]), 3, 2)], [3, 2], seed)
+
+
+@pytest.mark.parametrize(("make", "seed"), [(gaussian_model, 30), (softmax_model, 31)])
+def test_ais_log_partition_and_likelihood_match_exact(make, seed):
+    model = make(seed=seed)
+    exact = model.exact_log_partition()
+    estimate = model.log_partition(n_temperatures=300, n_particles=300, seed=seed)
+    # AIS error: 3 sds (two-sided 0.3%) for the Monte-Carlo error, 0.01 for the downward bias of
+    # log-mean-exp (about sd^2 / 2 for the small sds asserted here).
+    assert 0 < estimate.sd < 0.05
+    assert abs(estimate.value - exact) <= 3 * estimate.sd + 0.01
+    X = data_for(model, 6, seed=seed + 1)
+    expected = log_unnormalised(model, X).mean() - exact
+    # Per-row AIS with the exact log Z: only the per-row estimates' error, same bounds.
+    with_exact = model.log_likelihood(X, log_partition=model.log_partition("exact"), n_temperatures=100,
+                                      n_particles=100, seed=seed + 2)
+    assert 0 < with_exact.sd < 0.05
+    assert abs(with_exact.value - expected) <= 3 * with_exact.sd + 0.01
+    both = model.log_likelihood(X, n_temperatures=300, n_particles=300, seed=seed + 3)
+    assert both.sd > with_exact.sd
+    assert abs(both.value - expected) <= 3 * both.sd + 0.02
+
+
+def test_zero_weight_log_partition_is_exact_and_ais_weights_vanish():
+    model = gaussian_model(seed=32)
+    for layer in [*model.layers_[0].parts_, *model.layers_[1:]]:
+        layer.weights_ = np.zeros_like(layer.weights_)
+    assert model.log_partition_zero_weights() == pytest.approx(model.exact_log_partition(), abs=1e-10)
+    np.testing.assert_array_equal(model.ais_log_weights(n_temperatures=5, n_particles=10, seed=1), 0.0)
+
+
+@pytest.mark.parametrize("cls", [GaussianBernoulliRBM, GaussianBernoulliRBM2])
+def test_exact_log_partition_integrates_gaussian_visible_units(cls):
+    # v (1 Gaussian unit) - h1 (1) - h2 (1): integrate v numerically on a grid for each of the 4
+    # hidden states. The integrand is a Gaussian bump (sd <= 1.4, mean within 6 of 0), so the
+    # trapezoid rule on [-40, 40] with step 1e-3 is exact to far below 1e-9.
+    model = build([(cls(), 1, 1)], [1], seed=33, scale=1.5)
+    part, top = model.layers_[0].parts_[0], model.layers_[1]
+    b, sigma, w, c = part.visible_bias_[0], part.visible_sd_[0], part.weights_[0, 0], part.hidden_bias_[0]
+    scale = sigma if cls is GaussianBernoulliRBM else sigma**2
+    v = np.linspace(-40, 40, 80001)
+    total = 0.0
+    for h1, h2 in itertools.product([0.0, 1.0], repeat=2):
+        upper = top.weights_[0, 0] * h1 * h2 + top.visible_bias_[0] * h1 + top.hidden_bias_[0] * h2
+        integrand = np.exp(-(v - b) ** 2 / (2 * sigma**2) + v / scale * w * h1 + c * h1 + upper)
+        total += np.trapezoid(integrand, v)
+    assert model.exact_log_partition() == pytest.approx(np.log(total), abs=1e-9)
