@@ -281,13 +281,19 @@ def test_kernels_give_the_same_bits_for_any_thread_count(restore_threads):
     assert not np.array_equal(results[0][0], all_arrays(model)[0])  # the epoch did update
 
 
-def test_gibbs_sample_input_errors():
+def test_input_errors():
     model = discrete_model(seed=0)
     particles = model.init_particles(4, seed=1)
     with pytest.raises(ValueError, match="C-contiguous float64"):
         model.gibbs_sample([particles[0].astype(np.float32), *particles[1:]])
     with pytest.raises(ValueError, match=r"clamp indices must be in \[0, 4\)"):
         model.gibbs_sample(particles, clamp=[4])
+    with pytest.raises(ValueError, match=r"X \(columns 0..1\) must be binary"):
+        model.log_likelihood(np.full((2, 4), 0.5), log_partition=0.0)
+    with pytest.raises(ValueError, match="X has 3 columns, expected 4"):
+        model.log_likelihood(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="method must be one of"):
+        model.log_partition(method="exactly")
     with pytest.raises(ValueError, match="Bernoulli hidden units"):
         MultimodalDBM(PartitionedRBM([condgen.BernoulliGaussianRBM(n_hidden=1)])).fit(np.zeros((4, 2)))
 
@@ -366,7 +372,7 @@ def softmax_model(seed):
     return build([(BernoulliRBM(), 3, 2), (Softmax0BernoulliRBM(categories=[3, 2]), 3, 2)], [3, 2], seed)
 
 
-@pytest.mark.parametrize(("make", "seed"), [(gaussian_model, 30), (softmax_model, 31)])
+@pytest.mark.parametrize(("make", "seed"), [(gaussian_model, 30), (softmax_model, 31), (discrete_model, 34)])
 def test_ais_log_partition_and_likelihood_match_exact(make, seed):
     model = make(seed=seed)
     exact = model.exact_log_partition()

@@ -106,7 +106,15 @@ template <class T>
 class Sweeper {
  public:
   Sweeper(const MultimodalParams<T>& params, const std::vector<Vector<T>>& bias, const std::vector<Index>& clamped)
-      : params_(params), bias_(bias), clamped_(clamped), x(static_cast<std::size_t>(params.n_rbms() + 1)) {}
+      : params_(params), bias_(bias), clamped_(clamped), x(static_cast<std::size_t>(params.n_rbms() + 1)) {
+    // Blocks whose columns are all clamped (e.g. one modality given) are not sampled at all.
+    std::vector<char> is_clamped(static_cast<std::size_t>(params.units(0)), 0);
+    for (Index column : clamped) is_clamped[static_cast<std::size_t>(column)] = 1;
+    for (std::size_t i = 0; i < params.blocks.size(); ++i) {
+      const auto first = is_clamped.begin() + params.visible_offset[i];
+      sampled_.push_back(!std::all_of(first, first + params.blocks[i].nv(), [](char c) { return c != 0; }));
+    }
+  }
 
   template <class Particles>
   void load(const Particles& particles, Index begin, Index rows) {
@@ -126,6 +134,7 @@ class Sweeper {
   /// The visible layer (block by block, clamped columns restored) and the even hidden layers.
   void even(RandomStream& rng) {
     for (std::size_t i = 0; i < params_.blocks.size(); ++i) {
+      if (!sampled_[i]) continue;
       const auto& block = params_.blocks[i];
       auto v = x[0].middleCols(params_.visible_offset[i], block.nv());
       typed_visible_potential_block<T>(block, x[1].middleCols(params_.hidden_offset[i], block.nh()), T(1), v);
@@ -147,6 +156,7 @@ class Sweeper {
   const MultimodalParams<T>& params_;
   const std::vector<Vector<T>>& bias_;
   const std::vector<Index>& clamped_;
+  std::vector<char> sampled_;
   RowMatrix<T> kept_, a_;
 
  public:

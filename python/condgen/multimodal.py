@@ -360,6 +360,10 @@ class MultimodalDBM(Estimator):
         The fitted first layer, then the BernoulliRBMs; layer ``l`` connects unit layers ``l`` and
         ``l + 1``.
     n_features_in_ : int
+    fine_tune_particles_ : list of ndarray
+        The persistent chains after fine-tuning (one array per unit layer).
+    mean_field_iterations_ : list of int
+        Per fine-tuning epoch, the largest number of mean-field iterations of a row chunk.
     """
 
     def __init__(self, first_layer, n_hiddens=None, epochs=10, learning_rate=0.005, batch_size=1, pcd=True,
