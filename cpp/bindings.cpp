@@ -766,6 +766,6 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   bind_ais(m);
   bind_rbm(m);
   bind_dbm(m);
-  bind_types(m);
   bind_multimodal(m);
+  bind_types(m);
 }
