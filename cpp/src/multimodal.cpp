@@ -22,7 +22,8 @@ MultimodalParams<T>::MultimodalParams(std::vector<TypedRbm<T>> first_blocks, Dbm
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     blocks[i].check();
     if (blocks[i].hidden != HiddenUnits::kBernoulli) {
-      throw std::invalid_argument("block " + std::to_string(i) + " of the first layer must have Bernoulli hidden units");
+      throw std::invalid_argument("block " + std::to_string(i) +
+                                  " of the first layer must have Bernoulli hidden units");
     }
     visible_offset.push_back(v);
     hidden_offset.push_back(h);
@@ -321,7 +322,8 @@ int multimodal_fine_tune_epoch(MultimodalParams<T>& params, std::vector<MatrixMa
       if (task < particle_chunks) {
         const Index begin = task * kChunkRows;
         const Index end = std::min(n_particles, begin + kChunkRows);
-        RandomStream rng(seed, kStreamMultimodal, (static_cast<std::uint64_t>(b) << 32) | static_cast<std::uint64_t>(task));
+        const auto stream = (static_cast<std::uint64_t>(b) << 32) | static_cast<std::uint64_t>(task);
+        RandomStream rng(seed, kStreamMultimodal, stream);
         Sweeper<T> sweeper(params, bias, no_clamps);
         sweeper.load(particles, begin, end - begin);
         for (int step = 0; step < settings.gibbs_steps; ++step) {
@@ -441,7 +443,9 @@ Vector<double> multimodal_ais_log_weights(const MultimodalParams<double>& params
       }
       for (Index k = 2; k <= L; k += 2) {
         input.noalias() = x[static_cast<std::size_t>(k - 1)] * W[static_cast<std::size_t>(k - 2)];
-        if (k < L) input.noalias() += x[static_cast<std::size_t>(k + 1)] * W[static_cast<std::size_t>(k - 1)].transpose();
+        if (k < L) {
+          input.noalias() += x[static_cast<std::size_t>(k + 1)] * W[static_cast<std::size_t>(k - 1)].transpose();
+        }
         const auto& a = bias[static_cast<std::size_t>(k - 1)];
         for (Index r = 0; r < m; ++r) {
           logw[r] += softplus_sum((beta1 * input.row(r).transpose() + a).eval()) -
