@@ -11,6 +11,15 @@ namespace condgen {
 
 namespace {
 
+/// Parameters of one of the two RBMs, copied into buffers of our own: the vectorised arithmetic on
+/// them then never depends on the alignment of the caller's arrays (a scalar head with fused
+/// multiply-adds could differ in the last bit from the packet path).
+struct OwnParameters {
+  explicit OwnParameters(const TypedRbm<double>& rbm) : W(rbm.W), b(rbm.b), c(rbm.c), sigma(rbm.sigma) {}
+  RowMatrix<double> W;
+  Vector<double> b, c, sigma;
+};
+
 /// The mixed RBM of the path (see ais_pair.hpp) over parameter buffers of its own.
 class MixedRbm {
  public:
@@ -34,12 +43,12 @@ class MixedRbm {
   MixedRbm& operator=(const MixedRbm&) = delete;
 
   const TypedRbm<double>& at(double beta) {
-    const Index nh1 = r1_.nh(), nh2 = r2_.nh();
-    const bool gaussian_hidden = r1_.hidden == HiddenUnits::kGaussian;
+    const Index nh1 = r1_.c.size(), nh2 = r2_.c.size();
+    const bool gaussian_hidden = model_.hidden == HiddenUnits::kGaussian;
     const double a1 = gaussian_hidden ? std::sqrt(1.0 - beta) : 1.0 - beta;
     const double a2 = gaussian_hidden ? std::sqrt(beta) : beta;
-    if (r1_.gaussian_visible()) {
-      const bool squared = r1_.visible == VisibleUnits::kGaussian2;
+    if (model_.gaussian_visible()) {
+      const bool squared = model_.visible == VisibleUnits::kGaussian2;
       for (Index i = 0; i < b_.size(); ++i) {
         const double p1 = (1.0 - beta) / (r1_.sigma[i] * r1_.sigma[i]);
         const double p2 = beta / (r2_.sigma[i] * r2_.sigma[i]);
@@ -62,8 +71,7 @@ class MixedRbm {
   }
 
  private:
-  const TypedRbm<double>& r1_;
-  const TypedRbm<double>& r2_;
+  OwnParameters r1_, r2_;
   RowMatrix<double> W_;
   Vector<double> b_, c_, sigma_, scale1_, scale2_;
   TypedRbm<double> model_;
@@ -106,11 +114,15 @@ RowMatrix<double> typed_ais_pair_init(const TypedRbm<double>& rbm, Index n_parti
   RowMatrix<double> V(n_particles, rbm.nv());
   for_each_chunk(n_particles, kAisChunkRows, [&](Index chunk, Index begin, Index end) {
     RandomStream rng(seed, kStreamAisInit, static_cast<std::uint64_t>(chunk));
+    OwnParameters own(rbm);
+    const TypedRbm<double> model{rbm.visible, rbm.hidden, {own.W.data(), own.W.rows(), own.W.cols()},
+                                 {own.b.data(), own.b.size()}, {own.c.data(), own.c.size()},
+                                 {own.sigma.data(), own.sigma.size()}, rbm.groups};
     RowMatrix<double> v(end - begin, rbm.nv()), h(end - begin, rbm.nh());
     random_hidden(rbm.hidden, h, rng);
-    typed_visible_potential_block<double>(rbm, h, 1.0, v);
-    typed_sample_visible_block<double>(rbm, v, rng);
-    for (int step = 0; step < burn_in; ++step) gibbs_step(rbm, v, h, rng);
+    typed_visible_potential_block<double>(model, h, 1.0, v);
+    typed_sample_visible_block<double>(model, v, rng);
+    for (int step = 0; step < burn_in; ++step) gibbs_step(model, v, h, rng);
     V.middleRows(begin, end - begin) = v;
   });
   return V;
