@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include "condgen/ais.hpp"
+#include "condgen/ais_pair.hpp"
 #include "condgen/cgan.hpp"
 #include "condgen/dbm.hpp"
 #include "condgen/multimodal.hpp"
@@ -213,13 +214,6 @@ void bind_ais(py::module_& m) {
       },
       py::arg("weights"), py::arg("biases"), py::arg("bottom_biases"), py::arg("betas"), py::arg("n_particles"),
       py::arg("burn_in"), py::arg("first_row"), py::arg("seed"), "Per-row AIS log weights (rows x particles).");
-  m.def("ais_rbm_pair_init", &condgen::ais_rbm_pair_init, py::arg("W1"), py::arg("b1"), py::arg("c1"),
-        py::arg("n_particles"), py::arg("burn_in"), py::arg("seed"), ReleaseGil(),
-        "Start visibles for AIS between two RBMs.");
-  m.def("ais_rbm_pair", &condgen::ais_rbm_pair, py::arg("W1"), py::arg("b1"), py::arg("c1"), py::arg("W2"),
-        py::arg("b2"), py::arg("c2"), py::arg("betas"), py::arg("first_step"), py::arg("burn_in"),
-        py::arg("V").noconvert(), py::arg("log_weights").noconvert(), py::arg("seed"), ReleaseGil(),
-        "AIS steps between two RBMs, in place.");
 }
 
 // ---- DBM (condgen.dbm) ----------------------------------------------------------------------
@@ -756,6 +750,40 @@ void bind_types(py::module_& m) {
 }
 // ---- end RBMs of other unit types ----------------------------------------------------------------
 
+// ---- AIS between two RBMs of one unit type (condgen/ais_pair.hpp) --------------------------------
+void bind_ais_pair(py::module_& m) {
+  using In = Eigen::Ref<const condgen::RowMatrix<double>>;
+  using InVec = Eigen::Ref<const condgen::Vector<double>>;
+  using Groups = std::vector<Index>;
+  m.def(
+      "typed_ais_pair_init",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, Index n_particles, int burn_in,
+         std::uint64_t seed) {
+        const auto rbm = typed_rbm<double>(vt, ht, W, b, c, sigma, groups);
+        py::gil_scoped_release release;
+        return condgen::typed_ais_pair_init(rbm, n_particles, burn_in, seed);
+      },
+      py::arg("visible"), py::arg("hidden"), py::arg("W").noconvert(), py::arg("b").noconvert(),
+      py::arg("c").noconvert(), py::arg("sigma").noconvert(), py::arg("groups"), py::arg("n_particles"),
+      py::arg("burn_in"), py::arg("seed"), "Start visibles for AIS between two RBMs (float64).");
+  m.def(
+      "typed_ais_pair",
+      [](int vt, int ht, In W1, InVec b1, InVec c1, InVec sigma1, In W2, InVec b2, InVec c2, InVec sigma2,
+         const Groups& groups, InVec betas, std::int64_t first_step, int burn_in,
+         Eigen::Ref<condgen::RowMatrix<double>> V, Eigen::Ref<condgen::Vector<double>> log_weights,
+         std::uint64_t seed) {
+        const auto rbm1 = typed_rbm<double>(vt, ht, W1, b1, c1, sigma1, groups);
+        const auto rbm2 = typed_rbm<double>(vt, ht, W2, b2, c2, sigma2, groups);
+        py::gil_scoped_release release;
+        condgen::typed_ais_pair(rbm1, rbm2, betas, first_step, burn_in, V, log_weights, seed);
+      },
+      py::arg("visible"), py::arg("hidden"), py::arg("W1").noconvert(), py::arg("b1").noconvert(),
+      py::arg("c1").noconvert(), py::arg("sigma1").noconvert(), py::arg("W2").noconvert(), py::arg("b2").noconvert(),
+      py::arg("c2").noconvert(), py::arg("sigma2").noconvert(), py::arg("groups"), py::arg("betas").noconvert(),
+      py::arg("first_step"), py::arg("burn_in"), py::arg("V").noconvert(), py::arg("log_weights").noconvert(),
+      py::arg("seed"), "AIS steps between two RBMs of one unit type, in place (float64).");
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
@@ -768,4 +796,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   bind_dbm(m);
   bind_multimodal(m);
   bind_types(m);
+  bind_ais_pair(m);
 }

@@ -260,40 +260,44 @@ void typed_sample_visible(const TypedRbm<T>& rbm, ConstMatrixRef<T> H, std::uint
 }
 
 template <class T>
+void typed_free_energy_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> v, VectorRef<T> out) {
+  const Index nh = rbm.nh();
+  if (rbm.hidden == HiddenUnits::kGaussian) {
+    // integral over h of exp(-(h-c)^2/2 + x h), x = W^T v: (2 pi)^(nh/2) exp(c.x + |x|^2 / 2)
+    const RowMatrix<T> x = v * rbm.W;
+    for (Index r = 0; r < v.rows(); ++r) {
+      out[r] = -v.row(r).dot(rbm.b) - x.row(r).dot(rbm.c) - T(0.5) * x.row(r).squaredNorm() -
+               static_cast<T>(0.5 * kLog2Pi * static_cast<double>(nh));
+    }
+    return;
+  }
+  RowMatrix<T> input(v.rows(), nh);
+  if (rbm.gaussian_visible()) {
+    input.noalias() = (v.array().rowwise() * input_scale(rbm).transpose().array()).matrix() * rbm.W;
+  } else {
+    input.noalias() = v * rbm.W;
+  }
+  input.rowwise() += rbm.c.transpose();
+  for (Index r = 0; r < v.rows(); ++r) {
+    T visible_term;
+    if (rbm.gaussian_visible()) {
+      visible_term = ((v.row(r) - rbm.b.transpose()).array() / rbm.sigma.transpose().array()).square().sum() / T(2);
+    } else {
+      visible_term = -v.row(r).dot(rbm.b);
+      if (rbm.visible == VisibleUnits::kBinomial2) {
+        visible_term -= static_cast<T>(kLog2) * static_cast<T>((v.row(r).array() == T(1)).count());
+      }
+    }
+    out[r] = visible_term - softplus_sum(input.row(r));
+  }
+}
+
+template <class T>
 void typed_free_energy(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, VectorRef<T> out) {
   rbm.check();
   check_shape(V.rows(), V.cols(), out.size(), rbm.nv(), "visible input");
-  const Index nh = rbm.nh();
   for_each_rows(V.rows(), large(rbm, V.rows()), [&](Index, Index begin, Index end) {
-    const auto v = V.middleRows(begin, end - begin);
-    if (rbm.hidden == HiddenUnits::kGaussian) {
-      // integral over h of exp(-(h-c)^2/2 + x h), x = W^T v: (2 pi)^(nh/2) exp(c.x + |x|^2 / 2)
-      const RowMatrix<T> x = v * rbm.W;
-      for (Index r = 0; r < v.rows(); ++r) {
-        out[begin + r] = -v.row(r).dot(rbm.b) - x.row(r).dot(rbm.c) - T(0.5) * x.row(r).squaredNorm() -
-                         static_cast<T>(0.5 * kLog2Pi * static_cast<double>(nh));
-      }
-      return;
-    }
-    RowMatrix<T> input(v.rows(), nh);
-    if (rbm.gaussian_visible()) {
-      input.noalias() = (v.array().rowwise() * input_scale(rbm).transpose().array()).matrix() * rbm.W;
-    } else {
-      input.noalias() = v * rbm.W;
-    }
-    input.rowwise() += rbm.c.transpose();
-    for (Index r = 0; r < v.rows(); ++r) {
-      T visible_term;
-      if (rbm.gaussian_visible()) {
-        visible_term = ((v.row(r) - rbm.b.transpose()).array() / rbm.sigma.transpose().array()).square().sum() / T(2);
-      } else {
-        visible_term = -v.row(r).dot(rbm.b);
-        if (rbm.visible == VisibleUnits::kBinomial2) {
-          visible_term -= static_cast<T>(kLog2) * static_cast<T>((v.row(r).array() == T(1)).count());
-        }
-      }
-      out[begin + r] = visible_term - softplus_sum(input.row(r));
-    }
+    typed_free_energy_block<T>(rbm, V.middleRows(begin, end - begin), out.segment(begin, end - begin));
   });
 }
 
@@ -675,6 +679,7 @@ void typed_train_epoch(TypedRbm<T>& rbm, ConstMatrixRef<T> X, MatrixRef<T> chain
   template void typed_sample_hidden<T>(const TypedRbm<T>&, ConstMatrixRef<T>, std::uint64_t, MatrixRef<T>);       \
   template void typed_sample_visible<T>(const TypedRbm<T>&, ConstMatrixRef<T>, std::uint64_t, MatrixRef<T>);      \
   template void typed_free_energy<T>(const TypedRbm<T>&, ConstMatrixRef<T>, VectorRef<T>);                        \
+  template void typed_free_energy_block<T>(const TypedRbm<T>&, ConstMatrixRef<T>, VectorRef<T>);                  \
   template void typed_gibbs<T>(const TypedRbm<T>&, MatrixRef<T>, MatrixRef<T>, int, const std::vector<Index>&,    \
                                std::uint64_t);                                                                    \
   template void typed_train_epoch<T>(TypedRbm<T>&, ConstMatrixRef<T>, MatrixRef<T>, const TypedTrainOptions<T>&); \
