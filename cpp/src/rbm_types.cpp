@@ -110,7 +110,7 @@ void typed_hidden_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T
   }
   H.rowwise() += rbm.c.transpose();
   if (rbm.hidden == HiddenUnits::kBernoulli) {
-    H.array() = (factor * H.array()).logistic();
+    logistic_rows_inplace(H, factor);
   } else {
     H *= factor;
   }
