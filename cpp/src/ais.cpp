@@ -15,7 +15,7 @@ namespace {
 template <class In, class Bias>
 void sample_logistic(const In& input, double scale, const Bias& bias, RowMatrix<double>& x, RandomStream& rng) {
   x = (scale * input).rowwise() + bias.transpose();
-  sigmoid_inplace(x);
+  logistic_rows_inplace(x);
   // uniforms first, then a vectorised comparison: a branch on the random outcome would be
   // mispredicted half the time
   Eigen::Array<double, 1, Eigen::Dynamic> u(x.cols());

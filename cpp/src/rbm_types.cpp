@@ -115,7 +115,7 @@ void typed_hidden_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T
   }
   typed_hidden_input_block<T>(rbm, V, H);
   if (rbm.hidden == HiddenUnits::kBernoulli) {
-    H.array() = (factor * H.array()).logistic();
+    logistic_rows_inplace(H, factor);
   } else {
     H *= factor;
   }
