@@ -148,7 +148,7 @@ class Sweeper {
   /// Samples of unit layer k given its neighbours, in place of x[k].
   void hidden(Index k, RandomStream& rng) {
     hidden_input(params_, bias_, x, k, a_);
-    sigmoid_inplace(a_);
+    logistic_rows_inplace(a_);
     sample_bernoulli_block<T>(a_, rng);
     x[static_cast<std::size_t>(k)].swap(a_);
   }
@@ -188,14 +188,14 @@ int mean_field_chunk(const MultimodalParams<T>& params, const std::vector<Vector
       a.rowwise() += params.upper.hidden_bias[k - 2].transpose();
     }
     a *= factor;
-    sigmoid_inplace(a);
+    logistic_rows_inplace(a);
     mu[k].swap(a);
   }
   for (int iteration = 1; iteration <= max_iter; ++iteration) {
     T delta = T(0);
     for (Index k = 1; k <= L; ++k) {  // ascending, each layer from the updated one below
       hidden_input(params, bias, mu, k, a);
-      sigmoid_inplace(a);
+      logistic_rows_inplace(a);
       delta = std::max(delta, (a - mu[k]).cwiseAbs().maxCoeff());
       mu[k].swap(a);
     }
