@@ -10,7 +10,7 @@ weights) every 250 epochs, which separates non-convergence (cells swinging betwe
 from a systematic bias (the same cell off at every checkpoint). Checkpointed fits are not timed.
 
     python benchmarks/cgan_defaults_study.py --setting wide-300 --seeds 1-10 \
-        --variants defaults,seed [--checkpoints] [--out cgan-study.jsonl]
+        --variants defaults,seed [--checkpoints] [--out benchmark-results/cgan-study.jsonl]
 
 Variants are named in ``VARIANTS`` (keyword arguments of ``condgen.CGAN``): ``defaults`` is the
 current code's, ``previous`` the defaults before this study (Adam at 1e-3). Results are appended
@@ -184,13 +184,14 @@ def main():
     parser.add_argument("--variants", default="seed,defaults", help=f"comma-separated, of {list(VARIANTS)}")
     parser.add_argument("--checkpoints", action="store_true", help="worst cell every 250 epochs (untimed)")
     parser.add_argument("--summary-only", action="store_true", help="print the summary of the file, run nothing")
-    parser.add_argument("--out", default="cgan-study.jsonl")
+    parser.add_argument("--out", default="benchmark-results/cgan-study.jsonl", help="JSON-lines file (appended to)")
     args = parser.parse_args()
     seeds, variants = parse_seeds(args.seeds), args.variants.split(",")
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}")
     condgen.set_num_threads(1)
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     if not args.summary_only:
         for seed in seeds:
             for variant in variants:
