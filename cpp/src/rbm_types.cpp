@@ -8,6 +8,7 @@
 #include <string>
 
 #include "condgen/math.hpp"
+#include "condgen/normal.hpp"
 #include "condgen/parallel.hpp"
 
 namespace condgen {
@@ -24,6 +25,14 @@ constexpr Index kAisRows = 32;
 constexpr Index kParallelWork = Index(1) << 17;
 constexpr double kLog2 = 0.69314718055994530942;
 constexpr double kLog2Pi = 1.83787706640934548356;
+
+/// A rows x cols matrix of standard normals from rng, row by row.
+template <class T>
+RowMatrix<T> standard_normals(RandomStream& rng, Index rows, Index cols) {
+  RowMatrix<T> z(rows, cols);
+  fill_normals(rng, z.data(), z.size());
+  return z;
+}
 
 void check_shape(Index rows, Index cols, Index want_rows, Index want_cols, const char* what) {
   if (rows != want_rows || cols != want_cols) {
@@ -176,9 +185,7 @@ void typed_sample_visible_block(const TypedRbm<T>& rbm, MatrixRef<T> P, RandomSt
       return;
     case VisibleUnits::kGaussian:
     case VisibleUnits::kGaussian2:
-      for (Index i = 0; i < P.rows(); ++i) {
-        for (Index j = 0; j < P.cols(); ++j) P(i, j) += rbm.sigma[j] * static_cast<T>(rng.normal());
-      }
+      P += standard_normals<T>(rng, P.rows(), P.cols()) * rbm.sigma.asDiagonal();
       return;
     case VisibleUnits::kSoftmax0:
       // One uniform per group: the first column whose cumulative probability reaches it is 1;
@@ -207,9 +214,7 @@ void typed_sample_hidden_block(const TypedRbm<T>& rbm, MatrixRef<T> P, RandomStr
   if (rbm.hidden == HiddenUnits::kBernoulli) {
     sample_bernoulli_block<T>(P, rng);
   } else {
-    for (Index i = 0; i < P.rows(); ++i) {
-      for (Index j = 0; j < P.cols(); ++j) P(i, j) += static_cast<T>(rng.normal());
-    }
+    P += standard_normals<T>(rng, P.rows(), P.cols());
   }
 }
 
