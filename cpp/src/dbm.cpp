@@ -48,22 +48,6 @@ std::vector<Vector<T>> DbmParams<T>::combined_biases() const {
 
 namespace {
 
-/// Below this many multiply-adds (a few milliseconds) a chunk loop runs on the calling thread:
-/// waking the other threads costs more than it saves, far more when the cores are shared with
-/// other processes. The chunks and their streams are the same either way, so are the results.
-constexpr double kParallelWork = 3e7;
-
-template <class Body>
-void for_each_chunk_if(double work, Index n_rows, Index chunk_rows, Body&& body) {
-  if (work >= kParallelWork) {
-    for_each_chunk(n_rows, chunk_rows, body);
-    return;
-  }
-  for (Index chunk = 0, begin = 0; begin < n_rows; ++chunk, begin += chunk_rows) {
-    body(chunk, begin, std::min(n_rows, begin + chunk_rows));
-  }
-}
-
 /// Multiply-adds of one sweep (or one mean-field iteration) for one row.
 template <class T>
 double sweep_work(const DbmParams<T>& params) {

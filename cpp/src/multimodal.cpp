@@ -53,22 +53,8 @@ std::vector<Vector<T>> MultimodalParams<T>::hidden_biases() const {
 
 namespace {
 
-/// Below this many multiply-adds a chunk loop runs on the calling thread (as in dbm.cpp: waking
-/// the other threads costs more than it saves). Chunks and streams are the same either way.
-constexpr double kParallelWork = 3e7;
 /// Particles per chunk of AIS.
 constexpr Index kAisRows = 32;
-
-template <class Body>
-void for_each_chunk_if(double work, Index n_rows, Index chunk_rows, Body&& body) {
-  if (work >= kParallelWork) {
-    for_each_chunk(n_rows, chunk_rows, body);
-    return;
-  }
-  for (Index chunk = 0, begin = 0; begin < n_rows; ++chunk, begin += chunk_rows) {
-    body(chunk, begin, std::min(n_rows, begin + chunk_rows));
-  }
-}
 
 /// Multiply-adds of one sweep (or one mean-field iteration) for one row.
 template <class T>

@@ -45,4 +45,23 @@ void for_each_chunk(Index n_rows, Index chunk_rows, Body&& body) {
   if (error) std::rethrow_exception(error);
 }
 
+/// Below this many multiply-adds (a few milliseconds) a chunk loop runs on the calling thread:
+/// waking the other threads costs more than it saves, far more when the cores are shared with
+/// other processes.
+constexpr double kMinParallelWork = 3e7;
+
+/// for_each_chunk when `work` (multiply-adds in all) reaches kMinParallelWork, else the same chunks in
+/// order on the calling thread: the chunks and their streams are the same either way, so are the
+/// results.
+template <class Body>
+void for_each_chunk_if(double work, Index n_rows, Index chunk_rows, Body&& body) {
+  if (work >= kMinParallelWork) {
+    for_each_chunk(n_rows, chunk_rows, body);
+    return;
+  }
+  for (Index chunk = 0, begin = 0; begin < n_rows; ++chunk, begin += chunk_rows) {
+    body(chunk, begin, std::min(n_rows, begin + chunk_rows));
+  }
+}
+
 }  // namespace condgen
