@@ -57,10 +57,29 @@ random start of the conditional chains, compare them with ``random_start``):
   clamped values (the condgen preset's default now, ``defaults``): seeds 1-20 seed .026 +- .013,
   wide .032 +- .017 (max .062), weak .049 +- .019; with the other two fine-tuning streams wide
   .051 / .052 (random start .088 / .088). The fit is unchanged.
+* Tried for (2), not adopted: fine-tuning particles started from random training rows and their
+  mean-field hiddens (``ftdata``): wide .022 / .041 / .054 with the three streams (against
+  .030 / .051 / .052), seed .029 (against .025), weak .052: within the noise, seed worse.
+* seed-1000 / seed-3000 (seeds 1-5; not covered by the 300-row numbers above): the defaults of
+  that time gave .029 +- .009 and .104 +- .029 (random start; mean-field start .085): at 3000
+  rows the linked genes come out raised in every group (A/linked +.08, C/linked +.10). The
+  pre-trained stack alone is worse (C/linked +.19) and its first-layer weights reach 13.7 (6.2
+  at 1000 rows, 3.3 at 300): batch-1 centered PCD pre-training for 300 epochs makes 900,000
+  updates on 3000 rows, and the weights grow with them. Fine-tuning longer, slower, with more
+  particles or 5 sweeps does not repair it (.07-.11); moving hidden offsets (rate 0.01) halve it
+  (.053). Fix: pre-training batches of ``ceil(n_rows / 300)`` rows (at most 300 updates per
+  epoch, as on the seed's 300 rows; the 300-row settings are unchanged): ``pb4`` on seed-1000
+  .018 +- .005, ``pb10`` on seed-3000 .016 +- .006.
 * Cost levers: pre-training is 65-80% of the fit; 100 pre-training epochs instead of 300 give the
   same quality (seed .027, wide .040, weak .056) at 0.93-1.05x the preset, but ``pretrain_epochs``
-  is the caller's setting. Larger pre-training batches (5, 10) cost more per epoch in the C++
-  kernel, not less.
+  is the caller's setting. The C++ pre-training costs about 1 us per update with batch 1 and
+  4.6 / 6.8 / 7.3 / 16 us with batches 2 / 3 / 4 / 10 (1.6-2.3x more per row), so the batch rule
+  costs fit time: seed-1000 1.48x the preset (was 1.16x).
+
+Defaults after both fixes (``defaults``; ``DBM()`` of this commit), worst cell mean +- sd, fit
+CPU time ratio to the BoltzmannMachines.jl preset measured in the same run (load average 3-4 on
+2 cores): seed-300 .026 +- .013 1.35x, wide-300 .032 +- .017 1.30x, weak-300 .049 +- .019 1.38x
+(seeds 1-20); seed-1000 .020 +- .007 1.48x, seed-3000 .019 +- .008 1.24x (seeds 1-10).
 """
 
 from __future__ import annotations
@@ -103,6 +122,9 @@ VARIANTS = {
     "ftstream2": dict(fine_tune_stream=2),
     "random_start": dict(sample_start="random"),
     "gibbs5": dict(gibbs_steps=5),
+    "ftdata": dict(fine_tune_start="data"),
+    "ftdata_s1": dict(fine_tune_start="data", fine_tune_stream=1),
+    "ftdata_s2": dict(fine_tune_start="data", fine_tune_stream=2),
     "pb3": dict(pretrain_batch_size=3),
     "pb4": dict(pretrain_batch_size=4),
     "pb10": dict(pretrain_batch_size=10),
@@ -251,6 +273,7 @@ def run(family, seed, variant, cache_dir):
     average_last = params.pop("average_last", 0)
     sample_start = params.pop("sample_start", None)
     layer_scale = params.pop("layer_scale", None)
+    fine_tune_start = params.pop("fine_tune_start", "random")
     snps, genes, test_snps, truth = simulate(*_setting(family), seed)
     n_snps, n_genes = snps.shape[1], genes.shape[1]
     X = np.hstack([genes, snps])
@@ -280,6 +303,14 @@ def run(family, seed, variant, cache_dir):
     model = condgen.DBM(seed=seed, **{**DBM_SETTINGS, **params},
                         monitor=scale_layers if layer_scale else accumulate if average_last else None)
     model._set_layers(copy.deepcopy(layers))
+    if fine_tune_start == "data":  # fine-tuning particles: random training rows and their mean-field hiddens
+
+        def data_particles(n, biased=False, seed=None):  # noqa: ARG001
+            draw = np.random.default_rng(seed)
+            rows = X[draw.integers(0, len(X), n)]
+            return [rows.copy()] + [(draw.random(m.shape) < m).astype(float) for m in model.mean_field(rows)[1:]]
+
+        model.init_particles = data_particles
     cpu = time.process_time()
     if numpy_positive:
         numpy_fine_tune(model, X, model._fine_tune_settings(X.shape[0]), copy.deepcopy(rng), numpy_positive,

@@ -85,16 +85,23 @@ class DBM(Estimator):
     (whatever the number of rows, so the number of updates does not grow with the data) at 0.03
     and the alternating sampler reproduce the simulator's conditional distribution far better.
     Conditional sampling starts its chains from the mean-field state given the clamped values,
-    because random chains can stay in a wrong mode of the upper layers (``sample_conditional``).
-    What limits condgen's defaults now (``benchmarks/dbm_defaults_study.py``, 300 rows, seeds
-    1-20): on "weak" data (activation 0.6, noise 0.25) a bias that no fine-tuning or
-    pre-training setting tried removes: the fitted DBM hardly tells the first quarter's rows
-    (few SNPs, linked genes raised) from the unlinked half, even on its training rows (linked
-    genes 0.31 in both against 0.35 and 0.28 Bayes-optimal), and a plain RBM does no better; on
-    "wide" data the fine-tuning random stream alone moves group B's linked genes by +-0.07.
+    because random chains can stay in a wrong mode of the upper layers (``sample_conditional``),
+    and pre-training makes at most 300 updates per epoch (``pretrain_batch_size``).
     ``preset="boltzmannmachines.jl"`` reproduces the seed's procedure. With either preset,
     ``pretrain_learning_rate=None`` means ``learning_rate`` when that is given (as Julia) and
     0.005 otherwise.
+
+    On ``benchmarks/quality.py``'s settings (hidden layers [30, 10, 2], 300 pre-training epochs
+    at 0.002, 100 fine-tuning epochs, 40 conditional samples per test row after 50 sweeps) the
+    condgen defaults' worst cell is .026 +- .013 (seed, 300 rows), .032 +- .017 (wide), .049 +-
+    .019 (weak) over seeds 1-20, .020 +- .007 (seed, 1000 rows) and .019 +- .008 (3000 rows)
+    over seeds 1-10, against .097-.17 for the BoltzmannMachines.jl preset at learning rate
+    0.003, in 1.24-1.48x its fit time (``benchmarks/dbm_defaults_study.py``). What is left: on
+    "weak" data (activation 0.6, noise 0.25) a bias that no fine-tuning or pre-training setting
+    tried removes: the fitted DBM hardly tells the first quarter's rows (few SNPs, linked genes
+    raised) from the unlinked half, even on its training rows (linked genes 0.31 in both against
+    0.35 and 0.28 Bayes-optimal), and a plain RBM does no better; on "wide" data the fine-tuning
+    random stream alone moves group B's linked genes by +-0.07.
 
     Parameters
     ----------
