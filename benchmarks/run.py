@@ -35,6 +35,7 @@ BENCHMARKS = [
     ("rbm", "RBM CD updates at batch 1 and 32, large RBM GFLOP/s, vs scikit-learn and numpy"),
     ("gibbs_large", "Gibbs sweep of a 1000-500-100 DBM on 10,000 particles vs its GEMMs"),
     ("ais", "AIS log Z of a medium DBM (500-250-100) vs numpy, per-sample AIS likelihood"),
+    ("ais_pair", "AIS between two RBMs (Binomial2, Gaussian, Gaussian hidden; 200 x 100/120) vs numpy"),
     ("inference", "mean-field of the 1000-500-100 DBM on 10,000 rows vs numpy"),
     ("growth", "cost growth with samples and variables, threads, float32 vs float64"),
 ]

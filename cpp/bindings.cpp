@@ -8,8 +8,10 @@
 #include <pybind11/stl.h>
 
 #include "condgen/ais.hpp"
+#include "condgen/ais_pair.hpp"
 #include "condgen/cgan.hpp"
 #include "condgen/dbm.hpp"
+#include "condgen/multimodal.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/random_fill.hpp"
 #include "condgen/rbm.hpp"
@@ -212,13 +214,6 @@ void bind_ais(py::module_& m) {
       },
       py::arg("weights"), py::arg("biases"), py::arg("bottom_biases"), py::arg("betas"), py::arg("n_particles"),
       py::arg("burn_in"), py::arg("first_row"), py::arg("seed"), "Per-row AIS log weights (rows x particles).");
-  m.def("ais_rbm_pair_init", &condgen::ais_rbm_pair_init, py::arg("W1"), py::arg("b1"), py::arg("c1"),
-        py::arg("n_particles"), py::arg("burn_in"), py::arg("seed"), ReleaseGil(),
-        "Start visibles for AIS between two RBMs.");
-  m.def("ais_rbm_pair", &condgen::ais_rbm_pair, py::arg("W1"), py::arg("b1"), py::arg("c1"), py::arg("W2"),
-        py::arg("b2"), py::arg("c2"), py::arg("betas"), py::arg("first_step"), py::arg("burn_in"),
-        py::arg("V").noconvert(), py::arg("log_weights").noconvert(), py::arg("seed"), ReleaseGil(),
-        "AIS steps between two RBMs, in place.");
 }
 
 // ---- DBM (condgen.dbm) ----------------------------------------------------------------------
@@ -381,6 +376,104 @@ void bind_dbm(py::module_& m) {
       "Exact unnormalised log-probability of each row of X under a small float64 DBM.");
 }
 // ---- end DBM ---------------------------------------------------------------------------------
+
+// ---- Multimodal DBM (condgen/multimodal.hpp) -------------------------------------------------
+// The first layer arrives as a list of blocks (visible code, hidden code, W, b, c, sigma, groups),
+// the Bernoulli RBMs above as three lists, all float64 C-contiguous (condgen.multimodal prepares them).
+condgen::MultimodalParams<double> multimodal_params(const py::list& blocks, const py::list& weights,
+                                                    const py::list& visible_bias, const py::list& hidden_bias,
+                                                    bool write) {
+  std::vector<condgen::TypedRbm<double>> first;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const std::string name = "blocks[" + std::to_string(i) + "]";
+    const auto block = blocks[i].cast<py::tuple>();
+    if (block.size() != 7) throw py::value_error(name + " must be (visible, hidden, W, b, c, sigma, groups)");
+    const int visible = block[0].cast<int>(), hidden = block[1].cast<int>();
+    if (visible < 0 || visible > 4 || hidden < 0 || hidden > 1) throw py::value_error(name + ": unknown unit type");
+    first.push_back(condgen::TypedRbm<double>{
+        static_cast<condgen::VisibleUnits>(visible), static_cast<condgen::HiddenUnits>(hidden),
+        dbm_matrix<double>(block[2], name + ".W", write), dbm_vector<double>(block[3], name + ".b", write),
+        dbm_vector<double>(block[4], name + ".c", write), dbm_vector<double>(block[5], name + ".sigma", write),
+        block[6].cast<std::vector<Index>>()});
+  }
+  return {std::move(first), dbm_params<double>(weights, visible_bias, hidden_bias, write)};
+}
+
+void bind_multimodal(py::module_& m) {
+#define CONDGEN_MULTIMODAL_ARGS \
+  py::arg("blocks"), py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias")
+  m.def(
+      "multimodal_gibbs",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const py::list& particles, int steps, const std::vector<Index>& clamped, std::uint64_t seed) {
+        const auto params = multimodal_params(blocks, weights, visible_bias, hidden_bias, false);
+        auto states = dbm_matrices<double>(particles, "particles", true);
+        py::gil_scoped_release release;
+        condgen::multimodal_gibbs<double>(params, states, steps, clamped, seed);
+      },
+      CONDGEN_MULTIMODAL_ARGS, py::arg("particles"), py::arg("steps"), py::arg("clamped"), py::arg("seed"),
+      "Alternating Gibbs sweeps on the particles in place (clamped visible columns keep their values).");
+  m.def(
+      "multimodal_mean_field",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         py::array X, double tol, int max_iter) {
+        const auto params = multimodal_params(blocks, weights, visible_bias, hidden_bias, false);
+        const auto input = dbm_matrix<double>(X, "X", false);
+        py::list out;
+        std::vector<condgen::MatrixMap<double>> mu;
+        for (Index k = 1; k <= params.n_rbms(); ++k) {
+          py::array_t<double> layer({input.rows(), params.units(k)});
+          mu.emplace_back(layer.mutable_data(), input.rows(), params.units(k));
+          out.append(layer);
+        }
+        int iterations;
+        {
+          py::gil_scoped_release release;
+          iterations = condgen::multimodal_mean_field<double>(params, input, mu, tol, max_iter);
+        }
+        return py::make_tuple(out, iterations);
+      },
+      CONDGEN_MULTIMODAL_ARGS, py::arg("X"), py::arg("tol"), py::arg("max_iter"),
+      "Mean-field activations of the hidden layers and the largest number of iterations used.");
+  m.def(
+      "multimodal_fine_tune_epoch",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const py::list& particles, py::array X, const std::vector<Index>& order, Index batch_size,
+         double learning_rate, double sd_learning_rate, int gibbs_steps, double mean_field_tol,
+         int mean_field_max_iter, std::uint64_t seed) {
+        auto params = multimodal_params(blocks, weights, visible_bias, hidden_bias, true);
+        auto states = dbm_matrices<double>(particles, "particles", true);
+        const auto input = dbm_matrix<double>(X, "X", false);
+        const condgen::MultimodalFineTuneSettings<double> settings{
+            batch_size, learning_rate, sd_learning_rate, gibbs_steps, mean_field_tol, mean_field_max_iter};
+        py::gil_scoped_release release;
+        return condgen::multimodal_fine_tune_epoch<double>(params, states, input, order, settings, seed);
+      },
+      CONDGEN_MULTIMODAL_ARGS, py::arg("particles"), py::arg("X"), py::arg("order"), py::arg("batch_size"),
+      py::arg("learning_rate"), py::arg("sd_learning_rate"), py::arg("gibbs_steps"), py::arg("mean_field_tol"),
+      py::arg("mean_field_max_iter"), py::arg("seed"),
+      "One fine-tuning epoch, parameters and particles updated in place; returns the largest number of "
+      "mean-field iterations.");
+  m.def(
+      "multimodal_log_partition_zero_weights",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias) {
+        return condgen::multimodal_log_partition_zero_weights(
+            multimodal_params(blocks, weights, visible_bias, hidden_bias, false));
+      },
+      CONDGEN_MULTIMODAL_ARGS, "log Z of the model with zero weights.");
+  m.def(
+      "multimodal_ais_log_weights",
+      [](const py::list& blocks, const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
+         const Eigen::Ref<const condgen::Vector<double>>& betas, Index n_particles, int burn_in, std::uint64_t seed) {
+        const auto params = multimodal_params(blocks, weights, visible_bias, hidden_bias, false);
+        py::gil_scoped_release release;
+        return condgen::multimodal_ais_log_weights(params, betas, n_particles, burn_in, seed);
+      },
+      CONDGEN_MULTIMODAL_ARGS, py::arg("betas"), py::arg("n_particles"), py::arg("burn_in"), py::arg("seed"),
+      "AIS log importance weights from the zero-weight model.");
+#undef CONDGEN_MULTIMODAL_ARGS
+}
+// ---- end multimodal DBM --------------------------------------------------------------------------
 
 // --- RBM kernels (condgen/rbm.hpp): one overload per dtype; noconvert makes pybind11 pick the
 // overload of the array's dtype instead of silently copying.
@@ -657,6 +750,40 @@ void bind_types(py::module_& m) {
 }
 // ---- end RBMs of other unit types ----------------------------------------------------------------
 
+// ---- AIS between two RBMs of one unit type (condgen/ais_pair.hpp) --------------------------------
+void bind_ais_pair(py::module_& m) {
+  using In = Eigen::Ref<const condgen::RowMatrix<double>>;
+  using InVec = Eigen::Ref<const condgen::Vector<double>>;
+  using Groups = std::vector<Index>;
+  m.def(
+      "typed_ais_pair_init",
+      [](int vt, int ht, In W, InVec b, InVec c, InVec sigma, const Groups& groups, Index n_particles, int burn_in,
+         std::uint64_t seed) {
+        const auto rbm = typed_rbm<double>(vt, ht, W, b, c, sigma, groups);
+        py::gil_scoped_release release;
+        return condgen::typed_ais_pair_init(rbm, n_particles, burn_in, seed);
+      },
+      py::arg("visible"), py::arg("hidden"), py::arg("W").noconvert(), py::arg("b").noconvert(),
+      py::arg("c").noconvert(), py::arg("sigma").noconvert(), py::arg("groups"), py::arg("n_particles"),
+      py::arg("burn_in"), py::arg("seed"), "Start visibles for AIS between two RBMs (float64).");
+  m.def(
+      "typed_ais_pair",
+      [](int vt, int ht, In W1, InVec b1, InVec c1, InVec sigma1, In W2, InVec b2, InVec c2, InVec sigma2,
+         const Groups& groups, InVec betas, std::int64_t first_step, int burn_in,
+         Eigen::Ref<condgen::RowMatrix<double>> V, Eigen::Ref<condgen::Vector<double>> log_weights,
+         std::uint64_t seed) {
+        const auto rbm1 = typed_rbm<double>(vt, ht, W1, b1, c1, sigma1, groups);
+        const auto rbm2 = typed_rbm<double>(vt, ht, W2, b2, c2, sigma2, groups);
+        py::gil_scoped_release release;
+        condgen::typed_ais_pair(rbm1, rbm2, betas, first_step, burn_in, V, log_weights, seed);
+      },
+      py::arg("visible"), py::arg("hidden"), py::arg("W1").noconvert(), py::arg("b1").noconvert(),
+      py::arg("c1").noconvert(), py::arg("sigma1").noconvert(), py::arg("W2").noconvert(), py::arg("b2").noconvert(),
+      py::arg("c2").noconvert(), py::arg("sigma2").noconvert(), py::arg("groups"), py::arg("betas").noconvert(),
+      py::arg("first_step"), py::arg("burn_in"), py::arg("V").noconvert(), py::arg("log_weights").noconvert(),
+      py::arg("seed"), "AIS steps between two RBMs of one unit type, in place (float64).");
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
@@ -667,5 +794,7 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
   bind_ais(m);
   bind_rbm(m);
   bind_dbm(m);
+  bind_multimodal(m);
   bind_types(m);
+  bind_ais_pair(m);
 }

@@ -153,3 +153,19 @@ def test_centering_with_zero_offsets_equals_uncentered_update(n_rows):
     centered = run_epoch(params, X, chain, n_rows, 0.05, 1.0, 1.0, True, (np.zeros(6), np.zeros(3)), 0.0)
     for got, expected in zip(centered[:4], plain[:4]):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_logistic_is_accurate_over_the_whole_double_range():
+    # The C++ core computes the logistic function with its own vectorised exp: compare with a
+    # float64 reference to a few ulp over inputs from -800 to 800, beyond exp's overflow.
+    x = np.concatenate([np.linspace(-800.0, 800.0, 4001), np.linspace(-40.0, 40.0, 4003), [0.0, 1e-300, -1e-300]])
+    rbm = BernoulliRBM()
+    rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = x[None, :], np.zeros(1), np.zeros(x.size)
+    got = rbm.hidden_probs(np.ones((1, 1)))[0]
+    with np.errstate(over="ignore", under="ignore"):
+        reference = np.where(x >= 0, 1.0 / (1.0 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1.0 + np.exp(-np.abs(x))))
+    normal = reference > 1e-300  # below, the core's exp is clamped at -708 (exp(-708) = 3.3e-308)
+    np.testing.assert_allclose(got[normal], reference[normal], rtol=4 * np.finfo(float).eps, atol=0)
+    assert np.all((got[~normal] >= 0) & (got[~normal] <= 1.0001e-300))
+    assert np.all((got[x < -708] > 0) & (got[x < -708] <= 3.4e-308))
+    assert np.all(got[x > 37] == 1.0)

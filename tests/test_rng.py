@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -25,6 +27,19 @@ def test_normal_moments():
     # tails: P(|z| > 2) = 0.0455
     p = 0.04550026389635842
     assert abs(np.mean(np.abs(z) > 2) - p) < 5 * np.sqrt(p * (1 - p) / N)
+    # beyond 3.6541528853610088, the ziggurat's tail algorithm: P = 2.5822e-4 (2 Phi(-r))
+    p = math.erfc(3.6541528853610088 / math.sqrt(2))
+    assert abs(np.mean(np.abs(z) > 3.6541528853610088) - p) < 5 * np.sqrt(p * (1 - p) / N)
+
+
+def test_normal_distribution_function():
+    # Phi(z) of standard normals is uniform: chi-square over 200 equiprobable bins (199 degrees of
+    # freedom: mean 199, sd sqrt(2 * 199) = 20) catches a wrong layer or wedge of the ziggurat.
+    z = _core.random_normal(seed_to_uint64(5), N)
+    u = 0.5 * np.vectorize(math.erfc)(-z / math.sqrt(2))
+    counts = np.bincount(np.minimum((u * 200).astype(int), 199), minlength=200)
+    chi2 = np.sum((counts - N / 200) ** 2 / (N / 200))
+    assert chi2 < 199 + 5 * math.sqrt(2 * 199)
 
 
 def test_independent_of_thread_count(restore_threads):

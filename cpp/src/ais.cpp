@@ -15,7 +15,7 @@ namespace {
 template <class In, class Bias>
 void sample_logistic(const In& input, double scale, const Bias& bias, RowMatrix<double>& x, RandomStream& rng) {
   x = (scale * input).rowwise() + bias.transpose();
-  sigmoid_inplace(x);
+  logistic_rows_inplace(x);
   // uniforms first, then a vectorised comparison: a branch on the random outcome would be
   // mispredicted half the time
   Eigen::Array<double, 1, Eigen::Dynamic> u(x.cols());
@@ -175,80 +175,6 @@ RowMatrix<double> ais_chain_rows(const LayerChain& chain, ConstMatrixRef<double>
                  unit_base, 1);
   });
   return log_weights;
-}
-
-RowMatrix<double> ais_rbm_pair_init(ConstMatrixRef<double> W1, ConstVectorRef<double> b1,
-                                    ConstVectorRef<double> c1, Index n_particles, Index burn_in,
-                                    std::uint64_t seed) {
-  RowMatrix<double> V(n_particles, W1.rows());
-  for_each_chunk(n_particles, kAisChunkRows, [&](Index chunk, Index begin, Index end) {
-    RandomStream rng(seed, kStreamAisInit, static_cast<std::uint64_t>(chunk));
-    const Index m = end - begin;
-    RowMatrix<double> v(m, W1.rows()), h(m, W1.cols()), input;
-    for (Index r = 0; r < m; ++r) {
-      for (Index j = 0; j < v.cols(); ++j) v(r, j) = rng.uniform() < 0.5 ? 1.0 : 0.0;
-      for (Index j = 0; j < h.cols(); ++j) h(r, j) = rng.uniform() < 0.5 ? 1.0 : 0.0;
-    }
-    for (Index step = 0; step < burn_in; ++step) {
-      input.noalias() = h * W1.transpose();
-      sample_logistic(input, 1.0, b1, v, rng);
-      input.noalias() = v * W1;
-      sample_logistic(input, 1.0, c1, h, rng);
-    }
-    V.middleRows(begin, m) = v;
-  });
-  return V;
-}
-
-void ais_rbm_pair(ConstMatrixRef<double> W1, ConstVectorRef<double> b1, ConstVectorRef<double> c1,
-                  ConstMatrixRef<double> W2, ConstVectorRef<double> b2, ConstVectorRef<double> c2,
-                  ConstVectorRef<double> betas, std::int64_t first_step, Index burn_in, MatrixRef<double> V,
-                  VectorRef<double> log_weights, std::uint64_t seed) {
-  const Index nv = W1.rows();
-  if (W2.rows() != nv || b1.size() != nv || b2.size() != nv || c1.size() != W1.cols() || c2.size() != W2.cols() ||
-      V.cols() != nv || V.rows() != log_weights.size()) {
-    throw std::invalid_argument("AIS between RBMs: shapes do not match");
-  }
-  const Index n_chunks = chunk_count(V.rows(), kAisChunkRows);
-  for_each_chunk(V.rows(), kAisChunkRows, [&](Index chunk, Index begin, Index end) {
-    const Index m = end - begin;
-    RowMatrix<double> v = V.middleRows(begin, m), x1, x2, h1(m, W1.cols()), h2(m, W2.cols()), input;
-    double* logw = log_weights.data() + begin;
-    const auto hidden_inputs = [&] {
-      x1.noalias() = v * W1;
-      x1.rowwise() += c1.transpose();
-      x2.noalias() = v * W2;
-      x2.rowwise() += c2.transpose();
-    };
-    // free energy of the mixed model at beta, per row, added to logw with the given sign
-    const auto add_free_energy = [&](double beta, double sign) {
-      for (Index r = 0; r < m; ++r) {
-        const double free_energy = -(1.0 - beta) * v.row(r).dot(b1) - beta * v.row(r).dot(b2) -
-                                   softplus_sum((1.0 - beta) * x1.row(r)) - softplus_sum(beta * x2.row(r));
-        logw[r] += sign * free_energy;
-      }
-    };
-    const Vector<double> zero1 = Vector<double>::Zero(W1.cols()), zero2 = Vector<double>::Zero(W2.cols());
-    hidden_inputs();
-    for (Index i = 1; i < betas.size(); ++i) {
-      const double beta = betas[i];
-      add_free_energy(betas[i - 1], 1.0);
-      add_free_energy(beta, -1.0);
-      if (burn_in == 0) continue;
-      const auto step = static_cast<std::uint64_t>(first_step + i - 1);
-      RandomStream rng(seed, kStreamAis, step * static_cast<std::uint64_t>(n_chunks) + static_cast<std::uint64_t>(chunk));
-      for (Index sweep = 0; sweep < burn_in; ++sweep) {
-        sample_logistic(x1, 1.0 - beta, zero1, h1, rng);
-        sample_logistic(x2, beta, zero2, h2, rng);
-        input.noalias() = (1.0 - beta) * (h1 * W1.transpose());
-        input.noalias() += beta * (h2 * W2.transpose());
-        const Vector<double> bias = (1.0 - beta) * b1 + beta * b2;
-        sample_logistic(input, 1.0, bias, v, rng);
-        hidden_inputs();
-      }
-    }
-    V.middleRows(begin, m) = v;
-  });
 }
 
 }  // namespace condgen

@@ -12,106 +12,13 @@
 #include <string>
 #include <utility>
 
+#include "condgen/normal.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/rng.hpp"
 
 namespace condgen {
 
 namespace {
-
-// ------------------------------------------------------------------------------------------------
-// Standard normals by the ziggurat method (Marsaglia & Tsang 2000, 256 layers), in float.
-// Box-Muller costs a logarithm and a sine per pair; the training draws (n_noise + 60) normals per
-// row and step, and the ziggurat returns 98.5% of them with two table look-ups and a multiply.
-// Each 32-bit word gives 8 bits of layer index, a sign bit and 23 bits of magnitude.
-
-constexpr double kZigR = 3.6541528853610088;    // start of the tail
-constexpr double kZigV = 4.92867323399e-3;      // area of each layer
-constexpr double kZigScale = 8388608.0;         // 2^23: magnitude bits
-
-struct ZigguratTables {
-  std::uint32_t k[256];  // accept without further test when magnitude < k[i]
-  double w[256];         // magnitude -> x
-  float w_float[256];
-  double f[256];         // exp(-x^2 / 2) at the layer edges
-
-  ZigguratTables() {
-    const double q = kZigV / std::exp(-0.5 * kZigR * kZigR);
-    k[0] = static_cast<std::uint32_t>((kZigR / q) * kZigScale);
-    k[1] = 0;
-    w[0] = q / kZigScale;
-    w[255] = kZigR / kZigScale;
-    f[0] = 1.0;
-    f[255] = std::exp(-0.5 * kZigR * kZigR);
-    double x = kZigR;
-    for (int i = 254; i >= 1; --i) {
-      const double next = std::sqrt(-2.0 * std::log(kZigV / x + std::exp(-0.5 * x * x)));
-      k[i + 1] = static_cast<std::uint32_t>((next / x) * kZigScale);
-      x = next;
-      f[i] = std::exp(-0.5 * x * x);
-      w[i] = x / kZigScale;
-    }
-    for (int i = 0; i < 256; ++i) w_float[i] = static_cast<float>(w[i]);
-  }
-};
-
-const ZigguratTables& ziggurat() {
-  static const ZigguratTables tables;
-  return tables;
-}
-
-/// The rest of the ziggurat for a word whose fast test failed: the tail (Marsaglia 1964) or the
-/// wedge test, and fresh words from rng until a value is accepted.
-float ziggurat_slow(RandomStream& rng, std::uint32_t word) {
-  const ZigguratTables& t = ziggurat();
-  for (;;) {
-    const unsigned layer = word & 0xFFu;
-    const double sign = (word & 0x100u) ? -1.0 : 1.0;
-    const std::uint32_t magnitude = word >> 9;
-    const double x = magnitude * t.w[layer];
-    if (magnitude < t.k[layer]) return static_cast<float>(sign * x);
-    if (layer == 0) {
-      double tail, y;
-      do {
-        tail = -std::log(1.0 - rng.uniform()) / kZigR;
-        y = -std::log(1.0 - rng.uniform());
-      } while (y + y < tail * tail);
-      return static_cast<float>(sign * (kZigR + tail));
-    }
-    if (t.f[layer] + rng.uniform() * (t.f[layer - 1] - t.f[layer]) < std::exp(-0.5 * x * x)) {
-      return static_cast<float>(sign * x);
-    }
-    word = static_cast<std::uint32_t>(rng.next());
-  }
-}
-
-/// n standard normals from rng into out; scratch holds 2 n 32-bit words. The fast path runs
-/// branch-free over all words; the ~1.5% that fail it are finished after, in order, with further
-/// words from rng.
-void fill_normals(RandomStream& rng, float* out, Index n, std::uint32_t* scratch) {
-  const ZigguratTables& t = ziggurat();
-  std::uint32_t* words = scratch;
-  std::uint32_t* slow = scratch + n;
-  for (Index i = 0; i + 1 < n; i += 2) {
-    const std::uint64_t r = rng.next();
-    words[i] = static_cast<std::uint32_t>(r);
-    words[i + 1] = static_cast<std::uint32_t>(r >> 32);
-  }
-  if (n % 2 != 0) words[n - 1] = static_cast<std::uint32_t>(rng.next());
-  Index n_slow = 0;
-  for (Index i = 0; i < n; ++i) {
-    const std::uint32_t word = words[i], layer = word & 0xFFu, magnitude = word >> 9;
-    const float x = static_cast<float>(magnitude) * t.w_float[layer];
-    // The sign bit of the word becomes the sign bit of x (a branch would mispredict half the time).
-    std::uint32_t bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    bits ^= (word & 0x100u) << 23;
-    std::memcpy(out + i, &bits, sizeof bits);
-    slow[n_slow] = static_cast<std::uint32_t>(i);
-    n_slow += magnitude >= t.k[layer];
-  }
-  for (Index s = 0; s < n_slow; ++s) out[slow[s]] = ziggurat_slow(rng, words[slow[s]]);
-}
 
 // ------------------------------------------------------------------------------------------------
 // Activations, in place on a block of pre-activations, and their derivatives expressed through

@@ -136,12 +136,6 @@ class WideStream {
   alignas(64) std::uint64_t s_[4][kWidth];
 };
 
-/// a <- s(a), vectorised.
-template <class T>
-void logistic_in_place(RowMatrix<T>& a) {
-  a.array() = (T(1) + (-a.array()).exp()).inverse();
-}
-
 /// dest <- Bernoulli(s(a + bias)), i.e. 1 where u < s(a + bias); `a` is overwritten. Rows are
 /// processed in groups of about 4096 entries, each group as one array: it stays in L1, and small
 /// layers do not spend their time in the scalar tail of every row. u < 1 / (1 + exp(-x)) is
@@ -160,7 +154,7 @@ void sample_logistic(RowMatrix<T>& a, const Vector<T>& bias, RowMatrix<T>& u, De
     auto uniforms = u.topRows(rows);
     rng.fill_uniforms(uniforms.data(), uniforms.size());
     x.rowwise() += bias.transpose();
-    x.array() = uniforms.array() * (T(1) + (-x.array()).exp());
+    logistic_draw_test(x.data(), uniforms.data(), rows * n);
     if (free_mask == nullptr) {
       // A plain loop on the (contiguous) rows: Eigen casts a comparison to T one entry at a time.
       const T* in = x.data();
@@ -399,7 +393,7 @@ int mean_field_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& b
     bottom_up(k, a);
     a.rowwise() += params.hidden_bias[k - 1].transpose();
     if (k < L) a *= T(2);
-    logistic_in_place(a);
+    logistic_rows_inplace(a);
     mu[k - 1].middleRows(begin, m) = a;
   }
   int iterations = 0;
@@ -411,7 +405,7 @@ int mean_field_chunk(const DbmParams<T>& params, const std::vector<Vector<T>>& b
       bottom_up(k, a);
       if (k < L) a.noalias() += mu[k].middleRows(begin, m) * params.weights[k].transpose();
       a.rowwise() += bias[k].transpose();
-      logistic_in_place(a);
+      logistic_rows_inplace(a);
       auto current = mu[k - 1].middleRows(begin, m);
       delta = std::max(delta, (a - current).cwiseAbs().maxCoeff());
       current = a;

@@ -1,5 +1,6 @@
 #include "condgen/random_fill.hpp"
 
+#include "condgen/normal.hpp"
 #include "condgen/parallel.hpp"
 #include "condgen/rng.hpp"
 
@@ -22,7 +23,10 @@ void fill_uniform(std::uint64_t seed, std::uint64_t stream, Eigen::Ref<Vector<do
 }
 
 void fill_normal(std::uint64_t seed, std::uint64_t stream, Eigen::Ref<Vector<double>> out) {
-  fill(seed, stream, out, [](RandomStream& rng) { return rng.normal(); });
+  for_each_chunk(out.size(), kFillChunk, [&](Index chunk, Index begin, Index end) {
+    RandomStream rng(seed, stream, static_cast<std::uint64_t>(chunk));
+    fill_normals(rng, out.data() + begin, end - begin);
+  });
 }
 
 }  // namespace condgen

@@ -175,13 +175,13 @@ class VectorTrainer {
   // out = sigmoid(up * (c + W^T v)); padded entries back to zero.
   void hidden(const T* v, Vector<T>& out) {
     accumulate_rows(w_.data(), padded_, nv_, v, c_pad_.data(), out.data(), padded_);
-    out = (opt_.up_factor * out.array()).logistic();
+    logistic_inplace(out.data(), padded_, opt_.up_factor);
     out.tail(padded_ - nh_).setZero();
   }
   // vm_ = sigmoid(down * (W h + b)).
   void visible(const Vector<T>& h) {
     row_dots(w_.data(), padded_, nv_, h.data(), b_.data(), vm_.data(), padded_);
-    vm_ = (opt_.down_factor * vm_.array()).logistic();
+    logistic_inplace(vm_.data(), nv_, opt_.down_factor);
   }
   void sample(T* p, Index n) {
     for (Index j = 0; j < n; ++j) p[j] = rng_.bernoulli(p[j]);
@@ -287,8 +287,8 @@ class BatchTrainer {
     for_each_block(out.cols(), kBlockCols, parallel_product(in.rows()), [&](Index, Index begin, Index end) {
       auto block = out.middleCols(begin, end - begin);
       block.noalias() = in * W_.middleCols(begin, end - begin);
-      block.array() = (opt_.up_factor * (block.rowwise() + c_.segment(begin, end - begin).transpose()).array())
-                          .logistic();
+      block.rowwise() += c_.segment(begin, end - begin).transpose();
+      logistic_rows_inplace(block, opt_.up_factor);
     });
   }
   // out = sigmoid(factor * (in W^T + b)), blocked over the columns of out.
@@ -297,8 +297,8 @@ class BatchTrainer {
     for_each_block(out.cols(), kBlockCols, parallel_product(in.rows()), [&](Index, Index begin, Index end) {
       auto block = out.middleCols(begin, end - begin);
       block.noalias() = in * W_.middleRows(begin, end - begin).transpose();
-      block.array() =
-          (opt_.down_factor * (block.rowwise() + b_.segment(begin, end - begin).transpose()).array()).logistic();
+      block.rowwise() += b_.segment(begin, end - begin).transpose();
+      logistic_rows_inplace(block, opt_.down_factor);
     });
   }
   // Bernoulli draws in place; the rows of chunk k always come from stream k.
@@ -431,7 +431,8 @@ void rbm_hidden_probs_block(ConstMatrixRef<T> W, ConstVectorRef<T> c, ConstMatri
   } else {
     H.noalias() = V * W;
   }
-  H.array() = (factor * (H.rowwise() + c.transpose()).array()).logistic();
+  H.rowwise() += c.transpose();
+  logistic_rows_inplace(H, factor);
 }
 
 template <class T>
@@ -442,7 +443,8 @@ void rbm_visible_probs_block(ConstMatrixRef<T> W, ConstVectorRef<T> b, ConstMatr
   } else {
     V.noalias() = H * W.transpose();
   }
-  V.array() = (factor * (V.rowwise() + b.transpose()).array()).logistic();
+  V.rowwise() += b.transpose();
+  logistic_rows_inplace(V, factor);
 }
 
 template <class T>

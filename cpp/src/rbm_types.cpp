@@ -8,6 +8,7 @@
 #include <string>
 
 #include "condgen/math.hpp"
+#include "condgen/normal.hpp"
 #include "condgen/parallel.hpp"
 
 namespace condgen {
@@ -24,6 +25,14 @@ constexpr Index kAisRows = 32;
 constexpr Index kParallelWork = Index(1) << 17;
 constexpr double kLog2 = 0.69314718055994530942;
 constexpr double kLog2Pi = 1.83787706640934548356;
+
+/// A rows x cols matrix of standard normals from rng, row by row.
+template <class T>
+RowMatrix<T> standard_normals(RandomStream& rng, Index rows, Index cols) {
+  RowMatrix<T> z(rows, cols);
+  fill_normals(rng, z.data(), z.size());
+  return z;
+}
 
 void check_shape(Index rows, Index cols, Index want_rows, Index want_cols, const char* what) {
   if (rows != want_rows || cols != want_cols) {
@@ -97,11 +106,7 @@ void TypedRbm<T>::check() const {
 }
 
 template <class T>
-void typed_hidden_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T factor, MatrixRef<T> H) {
-  if (!rbm.gaussian_visible() && rbm.hidden == HiddenUnits::kBernoulli) {
-    rbm_hidden_probs_block<T>(rbm.W, rbm.c, V, factor, H);  // the Bernoulli path
-    return;
-  }
+void typed_hidden_input_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, MatrixRef<T> H) {
   if (rbm.gaussian_visible()) {
     const RowMatrix<T> scaled = V.array().rowwise() * input_scale(rbm).transpose().array();
     H.noalias() = scaled * rbm.W;
@@ -109,8 +114,17 @@ void typed_hidden_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T
     H.noalias() = V * rbm.W;
   }
   H.rowwise() += rbm.c.transpose();
+}
+
+template <class T>
+void typed_hidden_potential_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, T factor, MatrixRef<T> H) {
+  if (!rbm.gaussian_visible() && rbm.hidden == HiddenUnits::kBernoulli) {
+    rbm_hidden_probs_block<T>(rbm.W, rbm.c, V, factor, H);  // the Bernoulli path
+    return;
+  }
+  typed_hidden_input_block<T>(rbm, V, H);
   if (rbm.hidden == HiddenUnits::kBernoulli) {
-    H.array() = (factor * H.array()).logistic();
+    logistic_rows_inplace(H, factor);
   } else {
     H *= factor;
   }
@@ -171,9 +185,7 @@ void typed_sample_visible_block(const TypedRbm<T>& rbm, MatrixRef<T> P, RandomSt
       return;
     case VisibleUnits::kGaussian:
     case VisibleUnits::kGaussian2:
-      for (Index i = 0; i < P.rows(); ++i) {
-        for (Index j = 0; j < P.cols(); ++j) P(i, j) += rbm.sigma[j] * static_cast<T>(rng.normal());
-      }
+      P += standard_normals<T>(rng, P.rows(), P.cols()) * rbm.sigma.asDiagonal();
       return;
     case VisibleUnits::kSoftmax0:
       // One uniform per group: the first column whose cumulative probability reaches it is 1;
@@ -202,9 +214,7 @@ void typed_sample_hidden_block(const TypedRbm<T>& rbm, MatrixRef<T> P, RandomStr
   if (rbm.hidden == HiddenUnits::kBernoulli) {
     sample_bernoulli_block<T>(P, rng);
   } else {
-    for (Index i = 0; i < P.rows(); ++i) {
-      for (Index j = 0; j < P.cols(); ++j) P(i, j) += static_cast<T>(rng.normal());
-    }
+    P += standard_normals<T>(rng, P.rows(), P.cols());
   }
 }
 
@@ -255,40 +265,44 @@ void typed_sample_visible(const TypedRbm<T>& rbm, ConstMatrixRef<T> H, std::uint
 }
 
 template <class T>
+void typed_free_energy_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> v, VectorRef<T> out) {
+  const Index nh = rbm.nh();
+  if (rbm.hidden == HiddenUnits::kGaussian) {
+    // integral over h of exp(-(h-c)^2/2 + x h), x = W^T v: (2 pi)^(nh/2) exp(c.x + |x|^2 / 2)
+    const RowMatrix<T> x = v * rbm.W;
+    for (Index r = 0; r < v.rows(); ++r) {
+      out[r] = -v.row(r).dot(rbm.b) - x.row(r).dot(rbm.c) - T(0.5) * x.row(r).squaredNorm() -
+               static_cast<T>(0.5 * kLog2Pi * static_cast<double>(nh));
+    }
+    return;
+  }
+  RowMatrix<T> input(v.rows(), nh);
+  if (rbm.gaussian_visible()) {
+    input.noalias() = (v.array().rowwise() * input_scale(rbm).transpose().array()).matrix() * rbm.W;
+  } else {
+    input.noalias() = v * rbm.W;
+  }
+  input.rowwise() += rbm.c.transpose();
+  for (Index r = 0; r < v.rows(); ++r) {
+    T visible_term;
+    if (rbm.gaussian_visible()) {
+      visible_term = ((v.row(r) - rbm.b.transpose()).array() / rbm.sigma.transpose().array()).square().sum() / T(2);
+    } else {
+      visible_term = -v.row(r).dot(rbm.b);
+      if (rbm.visible == VisibleUnits::kBinomial2) {
+        visible_term -= static_cast<T>(kLog2) * static_cast<T>((v.row(r).array() == T(1)).count());
+      }
+    }
+    out[r] = visible_term - softplus_sum(input.row(r));
+  }
+}
+
+template <class T>
 void typed_free_energy(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, VectorRef<T> out) {
   rbm.check();
   check_shape(V.rows(), V.cols(), out.size(), rbm.nv(), "visible input");
-  const Index nh = rbm.nh();
   for_each_rows(V.rows(), large(rbm, V.rows()), [&](Index, Index begin, Index end) {
-    const auto v = V.middleRows(begin, end - begin);
-    if (rbm.hidden == HiddenUnits::kGaussian) {
-      // integral over h of exp(-(h-c)^2/2 + x h), x = W^T v: (2 pi)^(nh/2) exp(c.x + |x|^2 / 2)
-      const RowMatrix<T> x = v * rbm.W;
-      for (Index r = 0; r < v.rows(); ++r) {
-        out[begin + r] = -v.row(r).dot(rbm.b) - x.row(r).dot(rbm.c) - T(0.5) * x.row(r).squaredNorm() -
-                         static_cast<T>(0.5 * kLog2Pi * static_cast<double>(nh));
-      }
-      return;
-    }
-    RowMatrix<T> input(v.rows(), nh);
-    if (rbm.gaussian_visible()) {
-      input.noalias() = (v.array().rowwise() * input_scale(rbm).transpose().array()).matrix() * rbm.W;
-    } else {
-      input.noalias() = v * rbm.W;
-    }
-    input.rowwise() += rbm.c.transpose();
-    for (Index r = 0; r < v.rows(); ++r) {
-      T visible_term;
-      if (rbm.gaussian_visible()) {
-        visible_term = ((v.row(r) - rbm.b.transpose()).array() / rbm.sigma.transpose().array()).square().sum() / T(2);
-      } else {
-        visible_term = -v.row(r).dot(rbm.b);
-        if (rbm.visible == VisibleUnits::kBinomial2) {
-          visible_term -= static_cast<T>(kLog2) * static_cast<T>((v.row(r).array() == T(1)).count());
-        }
-      }
-      out[begin + r] = visible_term - softplus_sum(input.row(r));
-    }
+    typed_free_energy_block<T>(rbm, V.middleRows(begin, end - begin), out.segment(begin, end - begin));
   });
 }
 
@@ -660,6 +674,7 @@ void typed_train_epoch(TypedRbm<T>& rbm, ConstMatrixRef<T> X, MatrixRef<T> chain
 
 #define CONDGEN_INSTANTIATE_TYPED_RBM(T)                                                                          \
   template struct TypedRbm<T>;                                                                                    \
+  template void typed_hidden_input_block<T>(const TypedRbm<T>&, ConstMatrixRef<T>, MatrixRef<T>);                \
   template void typed_hidden_potential_block<T>(const TypedRbm<T>&, ConstMatrixRef<T>, T, MatrixRef<T>);          \
   template void typed_visible_potential_block<T>(const TypedRbm<T>&, ConstMatrixRef<T>, T, MatrixRef<T>);         \
   template void typed_sample_visible_block<T>(const TypedRbm<T>&, MatrixRef<T>, RandomStream&);                   \
@@ -669,6 +684,7 @@ void typed_train_epoch(TypedRbm<T>& rbm, ConstMatrixRef<T> X, MatrixRef<T> chain
   template void typed_sample_hidden<T>(const TypedRbm<T>&, ConstMatrixRef<T>, std::uint64_t, MatrixRef<T>);       \
   template void typed_sample_visible<T>(const TypedRbm<T>&, ConstMatrixRef<T>, std::uint64_t, MatrixRef<T>);      \
   template void typed_free_energy<T>(const TypedRbm<T>&, ConstMatrixRef<T>, VectorRef<T>);                        \
+  template void typed_free_energy_block<T>(const TypedRbm<T>&, ConstMatrixRef<T>, VectorRef<T>);                  \
   template void typed_gibbs<T>(const TypedRbm<T>&, MatrixRef<T>, MatrixRef<T>, int, const std::vector<Index>&,    \
                                std::uint64_t);                                                                    \
   template void typed_train_epoch<T>(TypedRbm<T>&, ConstMatrixRef<T>, MatrixRef<T>, const TypedTrainOptions<T>&); \

@@ -17,12 +17,14 @@ KINDS = ("rounded", "probabilities", "bernoulli")
 # The training recipes: "seed" is the seed example's fitcgan; "condgen" the recipe measured to
 # reproduce the simulator's Bayes-optimal conditional best (../shared/spec/cgan-quality.md): instance
 # noise on the data columns only (noising the condition hides it from the discriminator), sd 1, an
-# exponential moving average of the generator, and 30 noise variables.
+# exponential moving average of the generator, 30 noise variables, and Adam at 2e-3 (at 1e-3 the
+# generator of 100 genes has not left its early near-deterministic phase after 25000 steps in
+# some runs; benchmarks/cgan_defaults_study.py).
 PRESETS = {
     "condgen": {"n_noise": 30, "discriminator_noise_sd": 1.0, "discriminator_noise_on": "data",
-                "ema_decay": 0.999},
+                "ema_decay": 0.999, "learning_rate": 2e-3},
     "seed": {"n_noise": 10, "discriminator_noise_sd": 2.0, "discriminator_noise_on": "all",
-             "ema_decay": None},
+             "ema_decay": None, "learning_rate": 1e-3},
 }
 
 
@@ -73,8 +75,8 @@ class CGAN:
         Passes over the data.
     batch_size : int
         Rows per minibatch (the last batch of an epoch may be smaller); at most the number of rows.
-    learning_rate : float
-        Adam's step size.
+    learning_rate : float or "auto"
+        Adam's step size ("auto": the preset's, 2e-3 or the seed's 1e-3).
     betas : (float, float)
         Adam's decay rates of the first and second moment estimates.
     adam_eps : float
@@ -96,8 +98,8 @@ class CGAN:
         variables, noise with sd 2 on every discriminator input, no averaging. ``"condgen"``
         (default) is the recipe that comes closest to the Bayes-optimal conditional of the
         seed's simulator: 30 noise variables, noise with sd 1 on the data columns only (noise on
-        the condition hides it from the discriminator and biases the generator) and a moving
-        average with decay 0.999.
+        the condition hides it from the discriminator and biases the generator), a moving
+        average with decay 0.999 and Adam at 2e-3 (see Notes).
     seed : None, int or numpy.random.Generator
         Initial weights, batches and training noise.
     monitor : callable or None
@@ -125,6 +127,29 @@ class CGAN:
     steps_ : int
         Training steps (minibatches) taken by the last fit.
 
+    Notes
+    -----
+    The "condgen" learning rate, 2e-3 (the seed's is 1e-3), comes from
+    ``benchmarks/cgan_defaults_study.py`` (quality.py's protocol: 300-3000 training rows,
+    2500 epochs, batch 32, the worst of 6 group x gene-block cells of 40 generated rows per test
+    row against the Bayes-optimal conditional). At 1e-3 the recipe reached 0.02-0.035 on the
+    seed's simulator (10 SNPs, 50 genes) but 0.064 +- 0.044 over 20 seeds (up to 0.21) with 20
+    SNPs and 100 genes. There the generator starts near-deterministic (the averaged generator's
+    worst cell stays at 0.21-0.23, worse than the rounded Bayes mode's 0.18, until epoch 1250-1750
+    in most runs; on the seed's simulator it is below 0.1 by epoch 750) and has often not left
+    that phase by epoch 2500: the failed runs carry the mode's sign pattern (B-linked frequency
+    too high by 0.06-0.11, every other cell too low) and a discriminator still winning (late loss
+    0.61-0.64 against 0.65-0.66 in the good runs; log 2 = 0.69). At 2e-3 the phase ends at epoch
+    750-1000: worst cell 0.031 +- 0.016 over the same 20 seeds (at most 0.060), and
+    0.026 +- 0.010 against 0.032 +- 0.015 on the seed setting (10 seeds), at the same cost per
+    step. One change at a time from 1e-3 on the wide setting, seeds 1-10 (1e-3: 0.059, 2e-3:
+    0.025), none as good as 2e-3: instance-noise sd 0.7
+    or 1.4 (0.092, 0.074), 60 or 100 noise variables (0.078, 0.058), a 100-unit generator
+    (0.057), reshuffling (0.101), decay 0.998 (0.052), learning rate 1.5e-3 or 3e-3 (0.040,
+    0.048), a discriminator whose first layer keeps the seed's 60 units (0.039, 0.7x the cost;
+    with 2e-3 0.044 over 20 seeds). On 1000 rows (three times the steps) 2e-3 is not better:
+    0.028 +- 0.020 against 0.018 +- 0.010 over 10 seeds.
+
     Examples
     --------
     >>> import numpy as np, condgen
@@ -136,7 +161,7 @@ class CGAN:
     """
 
     def __init__(self, n_noise="auto", generator_hidden=None, discriminator_hidden=None, epochs=100,
-                 batch_size=5, learning_rate=1e-3, betas=(0.9, 0.999), adam_eps=1e-8,
+                 batch_size=5, learning_rate="auto", betas=(0.9, 0.999), adam_eps=1e-8,
                  discriminator_noise_sd="auto", discriminator_noise_on="auto", ema_decay="auto",
                  reshuffle=False, preset="condgen", seed=None, monitor=None, progress=False,
                  warm_start=False):
@@ -190,7 +215,9 @@ class CGAN:
         return {"n_noise": n_noise, "noise_sd": noise_sd, "noise_on": noise_on, "ema_decay": ema_decay}
 
     def _optimizer(self) -> dict:
-        learning_rate = check_real(self.learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
+        preset = PRESETS[check_choice(self.preset, "preset", tuple(PRESETS))]
+        learning_rate = (preset["learning_rate"] if _is_auto(self.learning_rate)
+                         else check_real(self.learning_rate, "learning_rate", minimum=0.0, strict_minimum=True))
         if not isinstance(self.betas, (tuple, list)) or len(self.betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {self.betas!r}")
         beta1 = check_real(self.betas[0], "betas[0]", minimum=0.0)

@@ -132,8 +132,8 @@ def default_variants():
                      "The seed's fitcgan: 2500 epochs, batch 32, Adam 0.001, 10 noise variables, "
                      "instance noise sd 2 on every discriminator input.", cost=1.8),
         ModelVariant("cgan-condgen", "CGAN (condgen defaults)", "cgan", _cgan_default,
-                     "condgen's CGAN defaults with the seed's epochs, batch and Adam settings: "
-                     "instance noise on the gene columns only, EMA generator, 30 noise variables.",
+                     "condgen's CGAN defaults with the seed's epochs and batch: instance noise "
+                     "on the gene columns only, EMA generator, 30 noise variables, Adam 0.002.",
                      cost=2.3),
         ModelVariant("dbm-bmjl", "DBM (BoltzmannMachines.jl)", "dbm", _dbm_bmjl,
                      "The seed's fitdbm: [30, 10, 2], pre-training 300 epochs at 0.002, fine-tuning "

@@ -3,7 +3,9 @@
 Spec: boltzmann.md §6.4-§6.7. The models' methods (``log_partition``, ``log_likelihood``,
 ``DBM.log_prob_lower_bound``) delegate here; the functions also take any object with the fitted
 attributes of a :class:`~condgen.BernoulliRBM` (``weights_``, ``visible_bias_``, ``hidden_bias_``)
-or of a :class:`~condgen.DBM` (``layers_``, a list of such RBMs).
+or of a :class:`~condgen.DBM` (``layers_``, a list of such RBMs). AIS between two RBMs
+(:func:`log_partition_ratio`, :func:`log_likelihood_difference`) takes RBMs of every unit type
+(``condgen.rbm_types``) and PartitionedRBMs too.
 
 Every estimate is a :class:`LogEstimate` ``(value, sd)``: the estimate and its standard deviation.
 For AIS, ``sd`` is the standard deviation of ``log Z`` by the delta method,
@@ -387,60 +389,175 @@ def log_prob_lower_bound(dbm, X, log_partition=None, mean_field=None, **ais_kwar
 # Two RBMs
 
 
-def log_partition_ratio(rbm1, rbm2, n_temperatures=100, temperatures=None, n_particles=100, burn_in=5,
-                        init_burn_in=30, seed=None, progress=None) -> LogEstimate:
-    """AIS estimate of ``log(Z2 / Z1)`` between two BernoulliRBMs with the same visibles (spec §6.5).
+def _pair_kind(rbm):
+    """What AIS between two RBMs needs to match: the class of a typed or partitioned RBM, or
+    "bernoulli" for a BernoulliRBM (or any object with its fitted attributes)."""
+    from .multimodal import PartitionedRBM
+    from .rbm_types import _TypedRBM
 
-    The annealing path mixes the two models (visible bias ``(1-beta) b1 + beta b2``, the hidden
-    units of both with weights scaled by ``1-beta`` and ``beta``); the particles start from
-    ``init_burn_in`` Gibbs steps of ``rbm1``.
+    return type(rbm) if isinstance(rbm, (_TypedRBM, PartitionedRBM)) else "bernoulli"
 
-    Returns
-    -------
-    LogEstimate
-    """
-    W1, b1, c1 = _rbm_params(rbm1, "rbm1")
-    W2, b2, c2 = _rbm_params(rbm2, "rbm2")
+
+def _is_partitioned(rbm):
+    from .multimodal import PartitionedRBM
+
+    return isinstance(rbm, PartitionedRBM)
+
+
+def _check_partitioned_fitted(rbm, name):
+    if not hasattr(rbm, "parts_"):
+        raise ValueError(f"{name} is not fitted: call fit(X) or build it with PartitionedRBM.from_rbms")
+
+
+def _pair_model(rbm, name):
+    """The float64 kernel arguments (visible code, hidden code, W, b, c, sigma, groups) of an RBM."""
+    if _pair_kind(rbm) == "bernoulli":
+        return (0, 0, *_rbm_params(rbm, name), np.empty(0), [])
+    try:
+        return rbm._model(np.float64)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
+
+
+def _check_same_kind(rbm1, rbm2, name1, name2):
+    if _pair_kind(rbm1) != _pair_kind(rbm2):
+        raise ValueError(f"{name1} and {name2} must be RBMs of the same type, got a {type(rbm1).__name__} and a "
+                         f"{type(rbm2).__name__}")
+
+
+def _partitioned_parts(rbm1, rbm2, name1, name2):
+    """The pairs of parts of two PartitionedRBMs with the same visible blocks."""
+    _check_partitioned_fitted(rbm1, name1)
+    _check_partitioned_fitted(rbm2, name2)
+    if rbm1.visible_ranges_ != rbm2.visible_ranges_:
+        raise ValueError(f"{name1} and {name2} must have the same visible blocks, got "
+                         f"{[(r.start, r.stop) for r in rbm1.visible_ranges_]} and "
+                         f"{[(r.start, r.stop) for r in rbm2.visible_ranges_]}")
+    for i, (part1, part2) in enumerate(zip(rbm1.parts_, rbm2.parts_)):
+        yield part1, part2, f"{name1}.parts_[{i}]", f"{name2}.parts_[{i}]"
+
+
+def _pair_log_weights(model1, model2, name1, name2, betas, n_particles, burn_in, init_burn_in, rng, progress):
+    """AIS log weights from model 1 to model 2 (kernel arguments) and the offset of log(Z2/Z1)."""
+    (code1, hidden1, W1, _, _, _, groups1), (_, _, W2, _, _, _, groups2) = model1, model2
     if W1.shape[0] != W2.shape[0]:
-        raise ValueError(f"rbm1 and rbm2 must have the same number of visible units, got {W1.shape[0]} "
+        raise ValueError(f"{name1} and {name2} must have the same number of visible units, got {W1.shape[0]} "
                          f"and {W2.shape[0]}")
-    betas = _temperatures(n_temperatures, temperatures)
-    n_particles = check_int(n_particles, "n_particles", minimum=1)
-    burn_in = check_int(burn_in, "burn_in", minimum=0)
-    init_burn_in = check_int(init_burn_in, "init_burn_in", minimum=0)
-    rng = as_generator(seed)
-    V = _core.ais_rbm_pair_init(W1, b1, c1, n_particles, init_burn_in, seed_to_uint64(rng))
+    if list(groups1) != list(groups2):
+        raise ValueError(f"{name1} and {name2} must have the same categorical groups (columns per variable), "
+                         f"got {list(groups1)} and {list(groups2)}")
+    V = _core.typed_ais_pair_init(*model1, n_particles, init_burn_in, seed_to_uint64(rng))
     chain_seed = seed_to_uint64(rng)
     log_weights = np.zeros(n_particles)
     n_steps = betas.size - 1
     with progress_bar(n_steps, progress, "AIS") as bar:
         for first in range(1, n_steps + 1, _STEPS_PER_CALL):
             last = min(first + _STEPS_PER_CALL - 1, n_steps)
-            _core.ais_rbm_pair(W1, b1, c1, W2, b2, c2, betas[first - 1:last + 1], first, burn_in, V,
-                               log_weights, chain_seed)
+            _core.typed_ais_pair(code1, hidden1, *model1[2:6], *model2[2:6], list(groups1),
+                                 betas[first - 1:last + 1], first, burn_in, V, log_weights, chain_seed)
             bar.update(last - first + 1)
-    # the mixed model at beta = 0 has rbm2's hidden units free (factor 2 each), at 1 rbm1's
-    return _estimate(log_weights, math.log(2.0) * (W2.shape[1] - W1.shape[1]))
+    # The mixed model at beta = 0 is model 1 with model 2's hidden units free (zero weights and
+    # biases: a factor 2, or sqrt(2 pi) for Gaussian hidden units, each), at beta = 1 the reverse.
+    log_free_unit = 0.5 * math.log(2.0 * math.pi) if hidden1 == 1 else math.log(2.0)
+    return log_weights, log_free_unit * (W2.shape[1] - W1.shape[1])
+
+
+def _pair_ratio(rbm1, rbm2, name1, name2, settings, rng) -> LogEstimate:
+    _check_same_kind(rbm1, rbm2, name1, name2)
+    if _is_partitioned(rbm1):  # independent blocks
+        estimates = [_pair_ratio(*pair, settings, rng) for pair in _partitioned_parts(rbm1, rbm2, name1, name2)]
+        return LogEstimate(float(sum(e.value for e in estimates)), math.sqrt(sum(e.sd**2 for e in estimates)))
+    log_weights, offset = _pair_log_weights(_pair_model(rbm1, name1), _pair_model(rbm2, name2), name1, name2,
+                                            rng=rng, **settings)
+    return _estimate(log_weights, offset)
+
+
+def log_partition_ratio(rbm1, rbm2, n_temperatures=100, temperatures=None, n_particles=100, burn_in=5,
+                        init_burn_in=30, seed=None, progress=None) -> LogEstimate:
+    """AIS estimate of ``log(Z2 / Z1)`` between two RBMs of the same type and visible layout (spec §6.5).
+
+    Every unit type is supported: :class:`~condgen.BernoulliRBM`, :class:`~condgen.Binomial2BernoulliRBM`,
+    :class:`~condgen.GaussianBernoulliRBM`, :class:`~condgen.GaussianBernoulliRBM2`,
+    :class:`~condgen.BernoulliGaussianRBM`, :class:`~condgen.Softmax0BernoulliRBM` (same categories),
+    and :class:`~condgen.PartitionedRBM` (same visible blocks and part types; the blocks are
+    independent, so the estimate is the sum of the parts' estimates, their sds added in quadrature).
+    The hidden layers may differ in size.
+
+    The annealing path runs through mixed RBMs of the same type holding the hidden units of both
+    models, with the particles' visible states as the AIS state; they start from ``init_burn_in``
+    Gibbs steps of ``rbm1``. With binary hidden units the mixed energy is
+    ``(1 - beta) E_1(v, h1) + beta E_2(v, h2)``: visible bias ``(1-beta) b1 + beta b2``, weights and
+    hidden biases scaled by ``1-beta`` and ``beta``. For Gaussian visible units this is again a
+    Gaussian RBM whose precision ``1/sigma^2 = (1-beta)/sigma1^2 + beta/sigma2^2`` interpolates
+    the two models' precisions, with mean ``sigma^2 ((1-beta) b1/sigma1^2 + beta b2/sigma2^2)`` and
+    weights rescaled row by row so that the interaction terms keep their values (``sigma/sigma_k``;
+    ``(sigma/sigma_k)^2`` for :class:`~condgen.GaussianBernoulliRBM2`), so the Gibbs transitions
+    are those of that Gaussian RBM. For Gaussian hidden units
+    (:class:`~condgen.BernoulliGaussianRBM`) the path is the geometric mean
+    ``p1*(v)^(1-beta) p2*(v)^beta`` of the visible marginals, the RBM with weights and hidden
+    biases scaled by ``sqrt(1-beta)`` and ``sqrt(beta)``. Details: ``cpp/include/condgen/ais_pair.hpp``.
+
+    Parameters
+    ----------
+    rbm1, rbm2 : fitted RBMs of one type
+    n_temperatures, temperatures, n_particles, burn_in, seed, progress
+        As :func:`ais_log_weights`.
+    init_burn_in : int
+        Gibbs steps of ``rbm1`` from random states that produce the start particles.
+
+    Returns
+    -------
+    LogEstimate
+
+    Raises
+    ------
+    ValueError
+        If the models are of different types, have different visible layouts (units, categories,
+        blocks) or are not fitted.
+    """
+    settings = {
+        "betas": _temperatures(n_temperatures, temperatures),
+        "n_particles": check_int(n_particles, "n_particles", minimum=1),
+        "burn_in": check_int(burn_in, "burn_in", minimum=0),
+        "init_burn_in": check_int(init_burn_in, "init_burn_in", minimum=0),
+        "progress": progress,
+    }
+    return _pair_ratio(rbm1, rbm2, "rbm1", "rbm2", settings, as_generator(seed))
 
 
 _log_partition_ratio = log_partition_ratio
+
+
+def _pair_free_energy(rbm, X, name):
+    """Free energies in float64 of the rows of ``X``, checked against the model's unit types."""
+    if _pair_kind(rbm) == "bernoulli":
+        W, b, c = _rbm_params(rbm, name)
+        return _rbm_free_energy(W, b, c, _check_data(X, W.shape[0]))
+    if _is_partitioned(rbm):
+        _check_partitioned_fitted(rbm, name)
+        X = as_matrix(X, "X", n_columns=rbm.n_visible_)
+        return sum(_pair_free_energy(part, X[:, r], f"{name}.parts_[{i}]")
+                   for i, (part, r) in enumerate(zip(rbm.parts_, rbm.visible_ranges_)))
+    model = _pair_model(rbm, name)
+    X = rbm._check_visible(as_matrix(X, "X", n_columns=model[2].shape[0]), "X")
+    return _core.typed_free_energy(*model, X)
 
 
 def log_likelihood_difference(rbm1, rbm2, X, log_partition_ratio=None, **ais_kwargs) -> LogEstimate:
     """Mean log-likelihood of ``X`` under ``rbm1`` minus under ``rbm2`` (positive: rbm1 is better).
 
     ``mean(F2(X) - F1(X)) + log(Z2 / Z1)``, with the ratio estimated by
-    :func:`log_partition_ratio` (``ais_kwargs``) unless given.
+    :func:`log_partition_ratio` (``ais_kwargs``) unless given. The models are of one type, as
+    for :func:`log_partition_ratio` (log densities for Gaussian visible units).
     """
-    W1, b1, c1 = _rbm_params(rbm1, "rbm1")
-    W2, b2, c2 = _rbm_params(rbm2, "rbm2")
-    X = _check_data(X, W1.shape[0])
+    _check_same_kind(rbm1, rbm2, "rbm1", "rbm2")
+    free_energy1 = _pair_free_energy(rbm1, X, "rbm1")
+    difference = float(np.mean(_pair_free_energy(rbm2, X, "rbm2") - free_energy1))
     if log_partition_ratio is None:
         ratio = _log_partition_ratio(rbm1, rbm2, **ais_kwargs)
     else:
         ratio = _as_log_estimate(log_partition_ratio, "log_partition_ratio")
-    difference = (_rbm_free_energy(W2, b2, c2, X) - _rbm_free_energy(W1, b1, c1, X)).mean()
-    return LogEstimate(float(difference + ratio.value), ratio.sd)
+    return LogEstimate(difference + ratio.value, ratio.sd)
 
 
 def empirical_log_likelihood(X, generated) -> float:

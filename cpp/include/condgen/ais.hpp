@@ -52,18 +52,4 @@ RowMatrix<double> ais_chain_rows(const LayerChain& chain, ConstMatrixRef<double>
                                  ConstVectorRef<double> betas, Index n_particles, Index burn_in,
                                  std::int64_t first_row, std::uint64_t seed);
 
-/// Start particles for AIS between two RBMs (§6.5): visibles after `burn_in` Gibbs steps of
-/// RBM 1 from uniformly random visible and hidden states; streams (seed, kStreamAisInit, chunk).
-RowMatrix<double> ais_rbm_pair_init(ConstMatrixRef<double> W1, ConstVectorRef<double> b1,
-                                    ConstVectorRef<double> c1, Index n_particles, Index burn_in,
-                                    std::uint64_t seed);
-
-/// AIS steps between two BernoulliRBMs with the same visible layer (§6.5): the mixed model at beta
-/// has visible bias (1-beta) b1 + beta b2 and the hidden units of both, with weights (1-beta) W1 and
-/// beta W2 and hidden biases (1-beta) c1 and beta c2. Steps as for ais_chain; the state is V.
-void ais_rbm_pair(ConstMatrixRef<double> W1, ConstVectorRef<double> b1, ConstVectorRef<double> c1,
-                  ConstMatrixRef<double> W2, ConstVectorRef<double> b2, ConstVectorRef<double> c2,
-                  ConstVectorRef<double> betas, std::int64_t first_step, Index burn_in, MatrixRef<double> V,
-                  VectorRef<double> log_weights, std::uint64_t seed);
-
 }  // namespace condgen

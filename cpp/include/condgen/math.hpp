@@ -1,7 +1,11 @@
 #pragma once
 // Numerically stable scalar and array helpers shared by the RBM, DBM, AIS and CGAN kernels.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "condgen/types.hpp"
 
@@ -19,12 +23,87 @@ inline T softplus(T x) {
   return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
 }
 
-/// In place: x <- sigmoid(x), vectorised (Eigen's packet exp / rational approximation for float).
-/// Eigen computes x's unaligned head and tail with scalar code, whose last bit can differ from the
-/// packet code: use it on the kernel's own buffers, never on a caller's array.
+#ifdef __FMA__
+/// exp(x) for double, within 1 ulp of std::exp on [-708, 708]; x is clamped to that range, where
+/// the logistic function is already 0 or 1 to double precision (or below 3.4e-308). A plain
+/// function of one value that the compiler vectorises in `omp simd` loops: with FMA it is about
+/// 1.7x faster than Eigen's packet exp, and the vector and scalar code give the same bits.
+inline double exp_clamped(double x) {
+  constexpr double kLog2e = 1.4426950408889634, kLn2Hi = 6.93147180369123816490e-01,
+                   kLn2Lo = 1.90821492927058770002e-10, kRoundShift = 0x1.8p52;
+  x = std::min(std::max(x, -708.0), 708.0);
+  // n = round(x / ln 2) lands in the low mantissa bits of t; r = x - n ln 2 in two steps (Cody-Waite).
+  const double t = std::fma(x, kLog2e, kRoundShift);
+  const double n = t - kRoundShift;
+  const double r = std::fma(-n, kLn2Lo, std::fma(-n, kLn2Hi, x));
+  // exp(r) for |r| <= ln(2) / 2 by its Taylor polynomial of degree 13 (remainder below 1e-17).
+  double p = 1.0 / 6227020800.0;
+  p = std::fma(p, r, 1.0 / 479001600.0);
+  p = std::fma(p, r, 1.0 / 39916800.0);
+  p = std::fma(p, r, 1.0 / 3628800.0);
+  p = std::fma(p, r, 1.0 / 362880.0);
+  p = std::fma(p, r, 1.0 / 40320.0);
+  p = std::fma(p, r, 1.0 / 5040.0);
+  p = std::fma(p, r, 1.0 / 720.0);
+  p = std::fma(p, r, 1.0 / 120.0);
+  p = std::fma(p, r, 1.0 / 24.0);
+  p = std::fma(p, r, 1.0 / 6.0);
+  p = std::fma(p, r, 0.5);
+  p = std::fma(p, r, 1.0);
+  p = std::fma(p, r, 1.0);
+  // 2^n from the integer in t's low bits, moved into the exponent field.
+  std::int64_t bits;
+  std::memcpy(&bits, &t, sizeof bits);
+  bits = (bits + 1023) << 52;
+  double scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+#endif
+
+/// x[i] <- 1 / (1 + exp(-scale x[i])) for n contiguous entries, vectorised. For double (with FMA)
+/// the bits do not depend on where the entries sit in memory; for float this is Eigen's logistic,
+/// whose scalar head and tail can differ from its packet code in the last bit (use it on the
+/// kernel's own buffers).
+template <class T>
+inline void logistic_inplace(T* x, Index n, T scale = T(1)) {
+#ifdef __FMA__
+  if constexpr (std::is_same_v<T, double>) {
+#pragma omp simd
+    for (Index i = 0; i < n; ++i) x[i] = 1.0 / (1.0 + exp_clamped(-scale * x[i]));
+    return;
+  }
+#endif
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> a(x, n);
+  a = (scale * a).logistic();
+}
+
+/// x[i] <- u[i] (1 + exp(-x[i])) for n contiguous entries: u < sigmoid(x) exactly when the result
+/// is below 1, a Bernoulli draw without a division.
+template <class T>
+inline void logistic_draw_test(T* x, const T* u, Index n) {
+#ifdef __FMA__
+  if constexpr (std::is_same_v<T, double>) {
+#pragma omp simd
+    for (Index i = 0; i < n; ++i) x[i] = u[i] * (1.0 + exp_clamped(-x[i]));
+    return;
+  }
+#endif
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> a(x, n);
+  a = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(u, n) * (T(1) + (-a).exp());
+}
+
+/// m <- sigmoid(scale m) for a row-major matrix or block whose rows are contiguous (inner stride 1),
+/// with logistic_inplace.
 template <class Derived>
-inline void sigmoid_inplace(Eigen::DenseBase<Derived>& x) {
-  x.derived().array() = x.derived().array().logistic();
+inline void logistic_rows_inplace(Eigen::MatrixBase<Derived>& m, typename Derived::Scalar scale = 1) {
+  static_assert(Derived::IsRowMajor || Derived::ColsAtCompileTime == 1, "rows must be contiguous");
+  eigen_assert(m.innerStride() == 1);
+  if (m.outerStride() == m.cols() || m.rows() == 1 || m.cols() == 1) {  // one contiguous array: narrow rows vectorise too
+    logistic_inplace(m.derived().data(), m.size(), scale);
+    return;
+  }
+  for (Index r = 0; r < m.rows(); ++r) logistic_inplace(&m.derived().coeffRef(r, 0), m.cols(), scale);
 }
 
 /// Sum over the entries of softplus(x), vectorised.

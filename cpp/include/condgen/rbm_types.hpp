@@ -49,6 +49,10 @@ struct TypedRbm {
   void check() const;
 };
 
+/// Pre-activation of the hidden units for the rows of V: V' W + c with V' = V, V / sigma
+/// (Gaussian) or V / sigma^2 (Gaussian2). Serial.
+template <class T>
+void typed_hidden_input_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, MatrixRef<T> H);
 /// E[h | v] for the rows of V: sigmoid(factor * input) (Bernoulli) or factor * input (Gaussian),
 /// input = V' W + c with V' = V, V / sigma (Gaussian) or V / sigma^2 (Gaussian2). Serial.
 template <class T>
@@ -79,6 +83,9 @@ void typed_sample_visible(const TypedRbm<T>& rbm, ConstMatrixRef<T> H, std::uint
 /// Free energy F(v) = -log sum_h exp(-E(v, h)) of every row of V (boltzmann.md §1).
 template <class T>
 void typed_free_energy(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, VectorRef<T> out);
+/// The same for one block of rows. Serial.
+template <class T>
+void typed_free_energy_block(const TypedRbm<T>& rbm, ConstMatrixRef<T> V, VectorRef<T> out);
 
 /// `steps` alternating Gibbs steps in place: V from H, then H from the new V. Visible columns
 /// listed in `clamped` keep their values. Chunk k draws from (seed, kStreamRbmTypes, k).

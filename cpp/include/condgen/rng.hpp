@@ -29,6 +29,8 @@ enum StreamId : std::uint64_t {
   kStreamRbmTypes = 18,   // RBMs of other unit types: training epochs, sampling
   kStreamDbm = 32,        // DBM fine-tuning, Gibbs sampling
   kStreamDbmShuffle = 33, // DBM fine-tuning: minibatch order
+  kStreamMultimodal = 34,     // multimodal DBM fine-tuning, Gibbs sampling
+  kStreamMultimodalAis = 35,  // multimodal DBM AIS particles
   kStreamAis = 48,        // AIS particles
   kStreamAisInit = 49,    // AIS start states
   kStreamAisRows = 50,    // per-row AIS of DBM likelihoods
