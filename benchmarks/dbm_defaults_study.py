@@ -76,10 +76,15 @@ random start of the conditional chains, compare them with ``random_start``):
   4.6 / 6.8 / 7.3 / 16 us with batches 2 / 3 / 4 / 10 (1.6-2.3x more per row), so the batch rule
   costs fit time: seed-1000 1.48x the preset (was 1.16x).
 
-Defaults after both fixes (``defaults``; ``DBM()`` of this commit), worst cell mean +- sd, fit
-CPU time ratio to the BoltzmannMachines.jl preset measured in the same run (load average 3-4 on
-2 cores): seed-300 .026 +- .013 1.35x, wide-300 .032 +- .017 1.30x, weak-300 .049 +- .019 1.38x
-(seeds 1-20); seed-1000 .020 +- .007 1.48x, seed-3000 .019 +- .008 1.24x (seeds 1-10).
+Defaults after both fixes (``defaults``), worst cell mean +- sd, fit CPU time ratio to the
+BoltzmannMachines.jl preset measured in the same run (load average 3-4 on 2 cores): seed-300
+.026 +- .013 1.35x, wide-300 .032 +- .017 1.30x, weak-300 .049 +- .019 1.38x (seeds 1-20);
+seed-1000 .020 +- .007 1.48x, seed-3000 .019 +- .008 1.24x (seeds 1-10). After merging main's
+vectorised logistic (other bits, so another draw of the fine-tuning noise) and faster batch
+pre-training: seed-300 .028 +- .011 1.38x, wide-300 .041 +- .029 (max .087; random start .065 +-
+.067, max .269) 1.41x, weak-300 .049 +- .020 1.47x (seeds 1-20); seed-1000 .023 +- .005 1.18x,
+seed-3000 .018 +- .010 1.03x (seeds 1-10). Everything above this paragraph was measured before
+that merge.
 """
 
 from __future__ import annotations

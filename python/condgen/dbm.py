@@ -93,10 +93,10 @@ class DBM(Estimator):
 
     On ``benchmarks/quality.py``'s settings (hidden layers [30, 10, 2], 300 pre-training epochs
     at 0.002, 100 fine-tuning epochs, 40 conditional samples per test row after 50 sweeps) the
-    condgen defaults' worst cell is .026 +- .013 (seed, 300 rows), .032 +- .017 (wide), .049 +-
-    .019 (weak) over seeds 1-20, .020 +- .007 (seed, 1000 rows) and .019 +- .008 (3000 rows)
-    over seeds 1-10, against .097-.17 for the BoltzmannMachines.jl preset at learning rate
-    0.003, in 1.24-1.48x its fit time (``benchmarks/dbm_defaults_study.py``). What is left: on
+    condgen defaults' worst cell is .028 +- .011 (seed, 300 rows), .041 +- .029 (wide), .049 +-
+    .020 (weak) over seeds 1-20, .023 +- .005 (seed, 1000 rows) and .018 +- .010 (3000 rows)
+    over seeds 1-10, against .085-.19 for the BoltzmannMachines.jl preset at learning rate
+    0.003, in 1.03-1.47x its fit time (``benchmarks/dbm_defaults_study.py``). What is left: on
     "weak" data (activation 0.6, noise 0.25) a bias that no fine-tuning or pre-training setting
     tried removes: the fitted DBM hardly tells the first quarter's rows (few SNPs, linked genes
     raised) from the unlinked half, even on its training rows (linked genes 0.31 in both against
@@ -123,9 +123,10 @@ class DBM(Estimator):
         centered PCD pre-training's weights grow with the number of updates: largest first-layer
         weight after 300 epochs 3.3 at 300 rows, 6.2 at 1000, 13.7 at 3000 rows of the seed
         setting, where the fitted DBM then turns the linked genes on in every group (worst cell
-        .085 +- .033 over seeds 1-5). With ``ceil(n_rows / 300)``: .018 +- .005 at 1000 rows
-        (batch 4; was .029 +- .009) and .016 +- .006 at 3000 rows (batch 10), fit 1.45x and
-        1.25x the BoltzmannMachines.jl preset (``benchmarks/dbm_defaults_study.py``).
+        .085 +- .033 over seeds 1-5; 1000 rows: .029 +- .009). With ``ceil(n_rows / 300)``:
+        .023 +- .005 at 1000 rows (batch 4) and .018 +- .010 at 3000 rows (batch 10) over seeds
+        1-10, fit 1.18x and 1.03x the BoltzmannMachines.jl preset
+        (``benchmarks/dbm_defaults_study.py``).
     batch_size : int, optional
         Fine-tuning minibatch size (preset default, see above).
     n_particles : int
@@ -627,8 +628,8 @@ class DBM(Estimator):
             rows) random chains of condgen's defaults stay in the wrong mode for up to a third
             of group B's rows (B's linked genes at 0.51 against 0.77 in the data, unchanged after
             3000 sweeps), while the mean-field start, which follows the clamped values, gives
-            a worst cell of .032 +- .017 (max .062) over seeds 1-20 instead of .043 +- .025
-            (max .108); seed .026 / .026 and weak .049 / .049 are unchanged
+            a worst cell of .041 +- .029 (max .087) over seeds 1-20 instead of .065 +- .067
+            (max .269); seed .028 / .028 and weak .049 / .050 are unchanged
             (``benchmarks/dbm_defaults_study.py``).
 
         Returns
