@@ -174,12 +174,13 @@ def test_alternating_sampler_draws_the_joint_distribution():
     assert 0.5 * np.abs(freq - p).sum() < tv_bound(p, n)
 
 
+@pytest.mark.parametrize("start", ["random", "mean_field"])
 @pytest.mark.parametrize("sampler", ["alternating", "synchronous"])
-def test_conditional_distribution_of_free_visibles_matches_exact(sampler):
+def test_conditional_distribution_of_free_visibles_matches_exact(sampler, start):
     dbm = random_dbm((4, 3, 2), seed=8, sampler=sampler)
     n_per_row = 20000
     values = np.array([[1.0, 0.0]])  # visible columns 3 and 1
-    V = dbm.sample_conditional(values, [3, 1], steps=30, n_per_row=n_per_row, seed=4)
+    V = dbm.sample_conditional(values, [3, 1], steps=30, n_per_row=n_per_row, seed=4, start=start)
     assert np.all(V[:, 3] == 1) and np.all(V[:, 1] == 0)
     joint = exact_visible_distribution(dbm)
     states = all_states(4)
@@ -203,6 +204,46 @@ def test_clamped_columns_never_change(sampler):
     assert not np.array_equal(particles[0][:, ~mask], dbm.init_particles(300, seed=5)[0][:, ~mask])
     V = dbm.sample(200, burn_in=5, conditions={2: 1, 4: 0}, seed=7)
     assert np.all(V[:, 2] == 1) and np.all(V[:, 4] == 0)
+
+
+def test_mean_field_start_draws_from_the_clamped_mean_field_fixed_point():
+    dbm = random_dbm((7, 5, 3, 2), seed=11, scale=1.5)
+    columns = np.array([5, 1, 2])
+    values = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    mu = dbm._clamped_mean_field(values, columns)
+    W = [layer.weights_ for layer in dbm.layers_]
+    b = [layer.visible_bias_ for layer in dbm.layers_]
+    c = [layer.hidden_bias_ for layer in dbm.layers_]
+    sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
+    np.testing.assert_array_equal(mu[0][:, columns], values)
+    free = [0, 3, 4, 6]
+    # the mean-field equations hold to the iteration's tolerance (1e-3 per sweep; the last sweep's
+    # change bounds the distance to the fixed point up to the contraction factor)
+    np.testing.assert_allclose(mu[0][:, free], sigmoid(b[0] + mu[1] @ W[0].T)[:, free], atol=5e-3)
+    np.testing.assert_allclose(mu[1], sigmoid(c[0] + b[1] + mu[0] @ W[0] + mu[2] @ W[1].T), atol=5e-3)
+    np.testing.assert_allclose(mu[2], sigmoid(c[1] + b[2] + mu[1] @ W[1] + mu[3] @ W[2].T), atol=5e-3)
+    np.testing.assert_allclose(mu[3], sigmoid(c[2] + mu[2] @ W[2]), atol=5e-3)
+    # with no sweep the visible samples are independent draws from those probabilities:
+    # 4 standard errors of a frequency of 20000 draws
+    n_per_row = 20000
+    V = dbm.sample_conditional(values, columns, steps=0, n_per_row=n_per_row, seed=3, start="mean_field")
+    frequency = V.reshape(2, n_per_row, 7).mean(axis=1)
+    np.testing.assert_array_less(np.abs(frequency - mu[0]), 4.0 * np.sqrt(mu[0] * (1 - mu[0]) / n_per_row) + 1e-12)
+
+
+def test_sample_conditional_start_follows_the_preset():
+    values = np.array([[0.0, 1.0], [1.0, 1.0]])
+    for preset, default in (("condgen", "mean_field"), ("boltzmannmachines.jl", "random")):
+        dbm = random_dbm((6, 4, 2), seed=12, preset=preset)
+        np.testing.assert_array_equal(dbm.sample_conditional(values, [4, 5], steps=2, n_per_row=3, seed=1),
+                                      dbm.sample_conditional(values, [4, 5], steps=2, n_per_row=3, seed=1,
+                                                             start=default))
+    expected = dbm.init_particles(6, seed=1)[0]  # the seed's initparticles, then the clamped values
+    expected[:, [4, 5]] = np.repeat(values, 3, axis=0)
+    np.testing.assert_array_equal(dbm.sample_conditional(values, [4, 5], steps=0, n_per_row=3, seed=1,
+                                                         start="random"), expected)
+    with pytest.raises(ValueError, match="start"):
+        dbm.sample_conditional(values, [4, 5], start="data")
 
 
 def test_sample_conditional_row_layout():
@@ -263,11 +304,15 @@ def test_fit_defaults_and_presets():
     assert jl._fine_tune_settings(45)["batch_size"] == 45
     assert jl._fine_tune_settings(45)["gibbs_steps"] == 5
     assert jl._sampler_code() == 1
-    assert jl._layer_specs(7)[0]["centering"] is False and jl._layer_specs(7)[0]["learning_rate"] == 0.005
-    assert DBM(preset="boltzmannmachines.jl", learning_rate=0.1)._layer_specs(7)[0]["learning_rate"] == 0.1
-    assert DBM()._layer_specs(7)[0]["learning_rate"] == 0.005
-    assert DBM(learning_rate=0.1)._layer_specs(7)[0]["learning_rate"] == 0.1
-    assert DBM()._layer_specs(7)[1]["centering"] is True
+    assert jl._layer_specs(7, 45)[0]["centering"] is False and jl._layer_specs(7, 45)[0]["learning_rate"] == 0.005
+    assert DBM(preset="boltzmannmachines.jl", learning_rate=0.1)._layer_specs(7, 45)[0]["learning_rate"] == 0.1
+    assert DBM()._layer_specs(7, 45)[0]["learning_rate"] == 0.005
+    assert DBM(learning_rate=0.1)._layer_specs(7, 45)[0]["learning_rate"] == 0.1
+    assert DBM()._layer_specs(7, 45)[1]["centering"] is True
+    # pre-training: batch 1 up to 300 rows, then at most 300 updates per epoch (Julia: always 1)
+    assert [DBM()._layer_specs(7, n)[0]["batch_size"] for n in (45, 300, 301, 1000, 3000)] == [1, 1, 2, 4, 10]
+    assert jl._layer_specs(7, 3000)[0]["batch_size"] == 1
+    assert DBM(pretrain_batch_size=7)._layer_specs(7, 3000)[0]["batch_size"] == 7
     rates = DBM(epochs=3, learning_rate=0.003)._fine_tune_settings(45)["rates"]
     np.testing.assert_allclose(rates, [0.003, 0.003 * 11 / 12, 0.003 * 11 / 13])
 
@@ -297,7 +342,7 @@ def test_per_layer_pretraining_settings():
     layers = [TrainLayer(n_hidden=4, epochs=2, learning_rate=0.01), {"n_hidden": 3, "batch_size": 5}]
     dbm = DBM(pretrain_layers=layers, epochs=1, seed=1).fit(X)
     assert dbm.layer_sizes_ == [6, 4, 3]
-    specs = dbm._layer_specs(6)
+    specs = dbm._layer_specs(6, 30)
     assert specs[0]["epochs"] == 2 and specs[1]["epochs"] == 1 and specs[1]["batch_size"] == 5
     with pytest.raises(ValueError, match="disagrees"):
         DBM(n_hiddens=[4, 4], pretrain_layers=layers).fit(X)

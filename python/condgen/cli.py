@@ -316,8 +316,10 @@ def _add_sample(commands):
         help="sample from a DBM or RBM, optionally conditioned on given columns",
         description="Draw visible samples from a saved DBM or RBM. Without --given: N samples after "
         "--steps Gibbs sweeps from random particles. With --given FILE: for each row of FILE, "
-        "--n-per-row samples with the --columns clamped to that row's values (the seed's "
-        "initparticles + gibbssamplecond!); rows i*k ... (i+1)*k-1 of the output belong to row i. "
+        "--n-per-row samples with the --columns clamped to that row's values (gibbssamplecond!; the "
+        "chains start from the mean-field state given those values, or from random particles as the "
+        "seed's initparticles for a DBM of the boltzmannmachines.jl preset); rows i*k ... (i+1)*k-1 "
+        "of the output belong to row i. "
         "--columns takes column names (when the model has them) or 0-based indices and ranges "
         "START:STOP, e.g. 50:60; it may be left out when FILE's header names the columns.")
     parser.add_argument("model", metavar="MODEL", help="model file (.npz) from fit-dbm")

@@ -1,0 +1,411 @@
+"""Study of the DBM's condgen defaults on quality.py's settings (issue 10; 300 rows by default).
+
+For each variant, family (seed, wide, weak) and seed s this fits ``DBM(seed=s, **DBM_SETTINGS,
+**variant)`` exactly as quality.py's ``run_setting`` (40 conditional samples per test row, 50
+steps unless the variant says otherwise) and records the worst cell, every cell's SIGNED error
+(mean generated frequency - mean Bayes-optimal probability: the same sign over seeds is a bias,
+scattered signs are variance) and the fit CPU time. Pre-training is cached per (family, seed,
+pre-training settings) together with the random generator's state after it, so a variant that
+changes only fine-tuning settings continues exactly where ``DBM.fit`` would (the same bits as a
+full fit) and is charged the cached pre-training CPU time.
+
+    python benchmarks/dbm_defaults_study.py --variants defaults jl ... [--seeds 1-10]
+        [--families seed wide weak] [--out dbm_study.jsonl]
+    python benchmarks/dbm_defaults_study.py --summary [--out dbm_study.jsonl] [--variants ...]
+
+Records are appended to ``--out`` (JSON lines), so runs can be split; ``--summary`` prints per
+variant and family the worst cell (mean, sd, SE over seeds), the mean signed error of every
+cell, and the fit CPU time with its ratio to the ``jl`` variant (the BoltzmannMachines.jl preset
+at learning rate 0.003) over the same seeds. CPU times are process times with 1 thread; the
+pre-training time of a cached stack is the one measured when it was first trained, so compare fit
+times between variants of one run, or rerun without ``--cache``.
+
+Findings of 2026-11-25 (1 thread, machine under load from other jobs; worst cell mean +- sd,
+signed cell errors as means over seeds; seeds 1-10 unless said; the exploration variants use the
+random start of the conditional chains, compare them with ``random_start``):
+
+* BoltzmannMachines.jl preset, seeds 1-20: seed .097 +- .059, wide .097 +- .066, weak .111 +-
+  .028. Pre-trained stack alone (``pretrained``): seed .108, wide .152, weak .109; B/linked sd
+  over seeds .11 / .15 / .10: fine-tuning removes most of that.
+* condgen defaults with random start (``random_start``), seeds 1-20: seed .026 +- .013,
+  wide .043 +- .025 (max .108), weak .049 +- .019; fit 1.34x / 1.43x / 1.43x the preset.
+* weak is BIAS: A/linked -.042, B/linked -.024, C/linked +.029 over 20 seeds (A/linked
+  negative in 19 of 20). On its own training rows the fitted DBM gives the linked genes of the
+  first quarter 0.310 and of the unlinked half 0.307 (Bayes-optimal 0.354 and 0.280, observed
+  0.411 and 0.252; seeds 1-8): it does not tell the two groups apart, it only learns each gene's
+  pairwise link to its SNP (pooled over both groups that is about 0.31). Nothing tried moves it
+  beyond the noise: conditional sweeps (200, 2000), fine-tuning epochs (50, 200), learning rate
+  (0.015, 0.06, flat 0.01 / 0.03, tapered to 0), updates per epoch (5, 20), particles (50, 300),
+  Polyak averaging (last 20 / 50 epochs), per-layer fine-tuning rates (upper layers x0.3 / x3,
+  first layer x0.3), a Gibbs instead of a mean-field positive phase (numpy, 10 sweeps), wider
+  layers ([30, 10, 4], [60, 10, 2], [30, 30, 10]), pre-training epochs (100 - 600), rate 0.004,
+  batch 5 / 10, uncentered: weak stays .045 - .060. A plain RBM (30 hidden, persistent chains,
+  1000 epochs at 0.01 or 3000 at 0.03) is no better (.082 / .055). The fine-tuning random
+  stream moves weak's cells by less than .01 (``random_start_s1``, ``_s2``): the bias is set by
+  the model and its pre-training.
+* wide is VARIANCE: mean signed cells within +-.015, but another fine-tuning random stream for
+  the same pre-trained stack moves B/linked by +-.07 (sd within a stack; .05 between stacks), and
+  the same seeds give .088 +- .08 with either of two other streams. Two causes: (1) the fitted
+  DBM's upper layers form modes that chains hardly leave, also with the SNPs clamped: on
+  wide/3 with stream 1 random conditional chains leave a third of group B's rows in the wrong
+  mode (B/linked -0.27, unchanged after 500 and 3000 sweeps; 5% of fresh unclamped chains
+  reach the B mode against 27% of the persistent particles); (2) the same stickiness in the
+  fine-tuning particles lets B's linked genes drift during fine-tuning (on wide/3, stream 1:
+  B/linked +.02 after 20 epochs, -.27 after 70). Parameter averaging and a tapered learning
+  rate do not remove (2).
+* Fix for (1): ``sample_conditional`` starts the chains from the mean-field state given the
+  clamped values (the condgen preset's default now, ``defaults``): seeds 1-20 seed .026 +- .013,
+  wide .032 +- .017 (max .062), weak .049 +- .019; with the other two fine-tuning streams wide
+  .051 / .052 (random start .088 / .088). The fit is unchanged.
+* Tried for (2), not adopted: fine-tuning particles started from random training rows and their
+  mean-field hiddens (``ftdata``): wide .022 / .041 / .054 with the three streams (against
+  .030 / .051 / .052), seed .029 (against .025), weak .052: within the noise, seed worse.
+* seed-1000 / seed-3000 (seeds 1-5; not covered by the 300-row numbers above): the defaults of
+  that time gave .029 +- .009 and .104 +- .029 (random start; mean-field start .085): at 3000
+  rows the linked genes come out raised in every group (A/linked +.08, C/linked +.10). The
+  pre-trained stack alone is worse (C/linked +.19) and its first-layer weights reach 13.7 (6.2
+  at 1000 rows, 3.3 at 300): batch-1 centered PCD pre-training for 300 epochs makes 900,000
+  updates on 3000 rows, and the weights grow with them. Fine-tuning longer, slower, with more
+  particles or 5 sweeps does not repair it (.07-.11); moving hidden offsets (rate 0.01) halve it
+  (.053). Fix: pre-training batches of ``ceil(n_rows / 300)`` rows (at most 300 updates per
+  epoch, as on the seed's 300 rows; the 300-row settings are unchanged): ``pb4`` on seed-1000
+  .018 +- .005, ``pb10`` on seed-3000 .016 +- .006.
+* Cost levers: pre-training is 65-80% of the fit; 100 pre-training epochs instead of 300 give the
+  same quality (seed .027, wide .040, weak .056) at 0.93-1.05x the preset, but ``pretrain_epochs``
+  is the caller's setting. The C++ pre-training costs about 1 us per update with batch 1 and
+  4.6 / 6.8 / 7.3 / 16 us with batches 2 / 3 / 4 / 10 (1.6-2.3x more per row), so the batch rule
+  costs fit time: seed-1000 1.48x the preset (was 1.16x).
+
+Defaults after both fixes (``defaults``), worst cell mean +- sd, fit CPU time ratio to the
+BoltzmannMachines.jl preset measured in the same run (load average 3-4 on 2 cores): seed-300
+.026 +- .013 1.35x, wide-300 .032 +- .017 1.30x, weak-300 .049 +- .019 1.38x (seeds 1-20);
+seed-1000 .020 +- .007 1.48x, seed-3000 .019 +- .008 1.24x (seeds 1-10). After merging main's
+vectorised logistic (other bits, so another draw of the fine-tuning noise) and faster batch
+pre-training: seed-300 .028 +- .011 1.38x, wide-300 .041 +- .029 (max .087; random start .065 +-
+.067, max .269) 1.41x, weak-300 .049 +- .020 1.47x (seeds 1-20); seed-1000 .023 +- .005 1.18x,
+seed-3000 .018 +- .010 1.03x (seeds 1-10). Everything above this paragraph was measured before
+that merge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import pickle
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from quality import DBM_SETTINGS, N_PER_ROW, simulate  # noqa: E402
+
+import condgen  # noqa: E402
+from condgen.metrics import conditional_marginal_error  # noqa: E402
+
+PRETRAIN_KEYS = {"pretrain_epochs", "pretrain_learning_rate", "pretrain_batch_size", "pretrain_pcd",
+                 "pretrain_cd_steps", "pretrain_centering", "pretrain_offset_rate", "pretrain_layers",
+                 "preset", "learning_rate", "n_hiddens"}
+CELLS = [f"{g}/{b}" for g in "ABC" for b in ("linked", "noise")]
+
+# name -> DBM arguments on top of quality.py's DBM_SETTINGS, plus study-only keys: "sample_steps"
+# (conditional Gibbs sweeps, default 50), "sample_start" (start of the conditional chains; default
+# the preset's), "fine_tune_stream" (fine-tune the same pre-trained stack with another random
+# stream), "average_last" (Polyak average of the parameters after the last epochs),
+# "layer_scale" (each epoch's parameter change of layer l times layer_scale[l]: per-layer
+# learning rates), "numpy_positive" / "positive_steps" (numpy_fine_tune's positive phase).
+# The exploration ran before sample_conditional's mean-field start existed, so its variants keep
+# the random start (the old default): compare them with "random_start".
+VARIANTS = {
+    "jl": dict(preset="boltzmannmachines.jl", learning_rate=0.003),
+    "defaults": {},
+    "ftstream1": dict(fine_tune_stream=1),
+    "ftstream2": dict(fine_tune_stream=2),
+    "random_start": dict(sample_start="random"),
+    "gibbs5": dict(gibbs_steps=5),
+    "ftdata": dict(fine_tune_start="data"),
+    "ftdata_s1": dict(fine_tune_start="data", fine_tune_stream=1),
+    "ftdata_s2": dict(fine_tune_start="data", fine_tune_stream=2),
+    "pb3": dict(pretrain_batch_size=3),
+    "pb4": dict(pretrain_batch_size=4),
+    "pb10": dict(pretrain_batch_size=10),
+    "offset0.01": dict(pretrain_offset_rate=0.01),
+    "gibbs5_offset0.01": dict(gibbs_steps=5, pretrain_offset_rate=0.01),
+    "random_start_s1": dict(sample_start="random", fine_tune_stream=1),
+    "random_start_s2": dict(sample_start="random", fine_tune_stream=2),
+    **{name: dict(sample_start="random", **params) for name, params in {
+        "pretrained": dict(epochs=0),
+        "sample200": dict(sample_steps=200),
+        "sample2000": dict(sample_steps=2000),
+        "ft200": dict(epochs=200),
+        "ft50": dict(epochs=50),
+        "lr0.015": dict(learning_rate=0.015),
+        "lr0.06": dict(learning_rate=0.06),
+        "flatlr0.01": dict(fine_tune_learning_rates=[0.01] * 100),
+        "flatlr0.03": dict(fine_tune_learning_rates=[0.03] * 100),
+        "taper": dict(fine_tune_learning_rates=[0.03 * 11 / (10 + e) * min(1.0, 2 * (1 - (e - 1) / 100))
+                                                for e in range(1, 101)]),
+        "batch15": dict(batch_size=15),
+        "batch60": dict(batch_size=60),
+        "particles50": dict(n_particles=50),
+        "particles300": dict(n_particles=300),
+        "avg50": dict(average_last=50),
+        "avg20": dict(average_last=20),
+        "avg50_s1": dict(average_last=50, fine_tune_stream=1),
+        "avg50_s2": dict(average_last=50, fine_tune_stream=2),
+        "upper0.3": dict(layer_scale=[1.0, 0.3, 0.3]),
+        "upper3": dict(layer_scale=[1.0, 3.0, 3.0]),
+        "lower0.3": dict(layer_scale=[0.3, 1.0, 1.0]),
+        "numpy_mf": dict(numpy_positive="mean_field"),
+        "numpy_gibbs10": dict(numpy_positive="gibbs", positive_steps=10),
+        "pre100": dict(pretrain_epochs=100),
+        "pre150": dict(pretrain_epochs=150),
+        "pre150_lr0.004": dict(pretrain_epochs=150, pretrain_learning_rate=0.004),
+        "pre600": dict(pretrain_epochs=600),
+        "pre300_lr0.004": dict(pretrain_learning_rate=0.004),
+        "uncentered": dict(pretrain_centering=False),
+        "pbatch5": dict(pretrain_batch_size=5),
+        "pbatch10": dict(pretrain_batch_size=10),
+        "pbatch10_lr0.01": dict(pretrain_batch_size=10, pretrain_learning_rate=0.01),
+        "hid30-10-4": dict(n_hiddens=[30, 10, 4]),
+        "hid60-10-2": dict(n_hiddens=[60, 10, 2]),
+        "hid30-30-10": dict(n_hiddens=[30, 30, 10]),
+    }.items()},
+}
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _alternating_sweeps(W, bias, state, steps, rng, clamp_visible=False):
+    """Alternating Gibbs sweeps (odd unit layers, then even ones) on state in place; returns the
+    probabilities of the last update of every layer."""
+    L = len(W)
+    probs = [None] * (L + 1)
+    for _ in range(steps):
+        for parity in (1, 0):
+            for k in range(parity, L + 1, 2):
+                if k == 0 and clamp_visible:
+                    probs[0] = state[0]
+                    continue
+                a = bias[k] + (state[k - 1] @ W[k - 1] if k > 0 else 0.0)
+                if k < L:
+                    a = a + state[k + 1] @ W[k].T
+                probs[k] = _sigmoid(a)
+                state[k] = (rng.random(a.shape) < probs[k]).astype(np.float64)
+    return probs
+
+
+def numpy_fine_tune(model, X, settings, rng, positive="mean_field", positive_steps=10):
+    """condgen's fine-tuning in numpy (same updates; its own random numbers), with the positive
+    phase by mean-field (as the C++ kernel) or by ``positive_steps`` alternating Gibbs sweeps
+    with the batch clamped, started from the mean-field state, statistics from the last sweep's
+    hidden probabilities (diagnosis of the mean-field bias)."""
+    W = [layer.weights_ for layer in model.layers_]
+    b = [layer.visible_bias_ for layer in model.layers_]
+    c = [layer.hidden_bias_ for layer in model.layers_]
+    L = len(W)
+    particles = model.init_particles(settings["n_particles"], seed=rng)
+    n, batch = X.shape[0], settings["batch_size"]
+    for epoch in range(settings["epochs"]):
+        lr = settings["rates"][epoch]
+        order = rng.permutation(n)
+        for first in range(0, n, batch):
+            V = X[order[first:first + batch]]
+            bias = [b[0]] + [c[k - 1] + b[k] for k in range(1, L)] + [c[L - 1]]
+            _alternating_sweeps(W, bias, particles, settings["gibbs_steps"], rng)
+            mu = model.mean_field(V)
+            if positive == "gibbs":
+                state = [V] + [(rng.random(m.shape) < m).astype(np.float64) for m in mu[1:]]
+                mu = _alternating_sweeps(W, bias, state, positive_steps, rng, clamp_visible=True)
+                mu[0] = V
+            for r in range(L):
+                W[r] += lr * (mu[r].T @ mu[r + 1] / len(V) - particles[r].T @ particles[r + 1] / len(particles[0]))
+                b[r] += lr * (mu[r].mean(axis=0) - particles[r].mean(axis=0))
+                c[r] += lr * (mu[r + 1].mean(axis=0) - particles[r + 1].mean(axis=0))
+
+
+def _setting(name):
+    """"seed" -> ("seed", 300); "seed-1000" -> ("seed", 1000): quality.py's family and rows."""
+    family, _, rows = name.partition("-")
+    return family, int(rows or 300)
+
+
+def _pretrain_key(family, seed, params):
+    pre = {k: v for k, v in params.items() if k in PRETRAIN_KEYS}
+    return f"{family}-{seed}-" + json.dumps(pre, sort_keys=True)
+
+
+class _PretrainOnly(condgen.DBM):
+    """DBM.fit without fine-tuning: keeps the generator as fine-tuning would receive it."""
+
+    def _fine_tune(self, X, settings, rng):  # noqa: ARG002
+        self.rng_after_pretrain_ = copy.deepcopy(rng)
+
+
+def pretrained(family, seed, params, cache_dir):
+    """(layers, generator after pre-training, pre-training CPU s), cached on disk."""
+    key = _pretrain_key(family, seed, params)
+    path = os.path.join(cache_dir, f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.pkl") if cache_dir else None
+    if path and os.path.exists(path):
+        with open(path, "rb") as f:
+            entry = pickle.load(f)
+        if entry["key"] == key:
+            return entry["layers"], entry["rng"], entry["cpu"]
+    snps, genes, _, _ = simulate(*_setting(family), seed)
+    X = np.hstack([genes, snps])
+    pre = {k: v for k, v in params.items() if k in PRETRAIN_KEYS}
+    cpu = time.process_time()
+    model = _PretrainOnly(seed=seed, **{**DBM_SETTINGS, **pre}).fit(X)
+    cpu = time.process_time() - cpu
+    if path:
+        with open(path, "wb") as f:
+            pickle.dump({"key": key, "layers": model.layers_, "rng": model.rng_after_pretrain_, "cpu": cpu}, f)
+    return model.layers_, model.rng_after_pretrain_, cpu
+
+
+def run(family, seed, variant, cache_dir):
+    params = dict(VARIANTS[variant])
+    sample_steps = params.pop("sample_steps", 50)
+    numpy_positive = params.pop("numpy_positive", None)
+    params_steps = params.pop("positive_steps", 10)
+    ft_stream = params.pop("fine_tune_stream", None)
+    average_last = params.pop("average_last", 0)
+    sample_start = params.pop("sample_start", None)
+    layer_scale = params.pop("layer_scale", None)
+    fine_tune_start = params.pop("fine_tune_start", "random")
+    snps, genes, test_snps, truth = simulate(*_setting(family), seed)
+    n_snps, n_genes = snps.shape[1], genes.shape[1]
+    X = np.hstack([genes, snps])
+    layers, rng, pre_cpu = pretrained(family, seed, params, cache_dir)
+    if ft_stream is not None:  # the same pre-trained stack, another random stream for fine-tuning
+        rng = np.random.default_rng([seed, ft_stream])
+    sums = []
+
+    def accumulate(dbm, epoch):  # Polyak averaging of the parameters after the last epochs
+        if epoch > dbm.epochs - average_last:
+            arrays = [a for layer in dbm.layers_ for a in (layer.weights_, layer.visible_bias_, layer.hidden_bias_)]
+            if sums:
+                for total, a in zip(sums, arrays):
+                    total += a
+            else:
+                sums.extend(a.copy() for a in arrays)
+
+    previous = [[a.copy() for a in (layer.weights_, layer.visible_bias_, layer.hidden_bias_)] for layer in layers]
+
+    def scale_layers(dbm, epoch):  # per-layer learning rates: each epoch's change of layer l times layer_scale[l]
+        for layer, before, factor in zip(dbm.layers_, previous, layer_scale):
+            for i, a in enumerate((layer.weights_, layer.visible_bias_, layer.hidden_bias_)):
+                a[...] = before[i] + factor * (a - before[i])
+                before[i][...] = a
+        accumulate(dbm, epoch)
+
+    model = condgen.DBM(seed=seed, **{**DBM_SETTINGS, **params},
+                        monitor=scale_layers if layer_scale else accumulate if average_last else None)
+    model._set_layers(copy.deepcopy(layers))
+    if fine_tune_start == "data":  # fine-tuning particles: random training rows and their mean-field hiddens
+
+        def data_particles(n, biased=False, seed=None):  # noqa: ARG001
+            draw = np.random.default_rng(seed)
+            rows = X[draw.integers(0, len(X), n)]
+            return [rows.copy()] + [(draw.random(m.shape) < m).astype(float) for m in model.mean_field(rows)[1:]]
+
+        model.init_particles = data_particles
+    cpu = time.process_time()
+    if numpy_positive:
+        numpy_fine_tune(model, X, model._fine_tune_settings(X.shape[0]), copy.deepcopy(rng), numpy_positive,
+                        params_steps)
+    else:
+        model._fine_tune(X.astype(model.dtype), model._fine_tune_settings(X.shape[0]), copy.deepcopy(rng))
+    ft_cpu = time.process_time() - cpu
+    if average_last:
+        for i, layer in enumerate(model.layers_):
+            layer.weights_[...], layer.visible_bias_[...], layer.hidden_bias_[...] = (
+                sums[3 * i] / average_last, sums[3 * i + 1] / average_last, sums[3 * i + 2] / average_last)
+    samples = model.sample_conditional(test_snps, list(range(n_genes, n_genes + n_snps)), steps=sample_steps,
+                                       n_per_row=N_PER_ROW, seed=100 + seed, start=sample_start)
+    error = conditional_marginal_error(samples[:, :n_genes], truth, n_linked=n_snps)
+    return {
+        "family": family, "seed": seed, "variant": variant, "params": VARIANTS[variant],
+        "worst_cell": error.worst_cell.error, "worst_where": f"{error.worst_cell.group}/{error.worst_cell.block}",
+        "signed": {f"{g}/{b}": c.frequency - c.truth for (g, b), c in error.cells.items()},
+        "pretrain_cpu_s": pre_cpu, "fine_tune_cpu_s": ft_cpu, "fit_cpu_s": pre_cpu + ft_cpu,
+        "max_abs_weight": [float(np.abs(layer.weights_).max()) for layer in model.layers_],
+    }
+
+
+def load(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def summary(records, variants=None, families=("seed", "wide", "weak"), seeds=None):
+    # the latest record of each (variant, family, seed) counts
+    latest = {(r["variant"], r["family"], r["seed"]): r for r in records if seeds is None or r["seed"] in seeds}
+    names = variants or list(dict.fromkeys(r["variant"] for r in records))
+    print(f"{'variant':<16}{'family':<6}{'n':>3}{'worst mean':>11}{'sd':>7}{'se':>7}{'max':>7}  "
+          + "".join(f"{c:>9}" for c in CELLS) + f"{'fit cpu':>9}{'/jl':>6}{'pre':>7}")
+    for name in names:
+        for family in families:
+            rows = [r for (v, f, _), r in latest.items() if v == name and f == family]
+            if not rows:
+                continue
+            seeds = {r["seed"] for r in rows}
+            worst = np.array([r["worst_cell"] for r in rows])
+            signed = {c: np.mean([r["signed"][c] for r in rows]) for c in CELLS}
+            cpu = np.mean([r["fit_cpu_s"] for r in rows])
+            jl = [r for (v, f, s), r in latest.items() if v == "jl" and f == family and s in seeds]
+            ratio = cpu / np.mean([r["fit_cpu_s"] for r in jl]) if len(jl) == len(rows) else float("nan")
+            sd = worst.std(ddof=1) if len(rows) > 1 else float("nan")
+            print(f"{name:<16}{family:<6}{len(rows):>3}{worst.mean():>11.4f}{sd:>7.3f}{sd / np.sqrt(len(rows)):>7.3f}"
+                  f"{worst.max():>7.3f}  " + "".join(f"{signed[c]:>+9.3f}" for c in CELLS)
+                  + f"{cpu:>9.3f}{ratio:>6.2f}{np.mean([r['pretrain_cpu_s'] for r in rows]):>7.3f}")
+
+
+def parse_seeds(text):
+    if "-" in text:
+        lo, hi = text.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", nargs="+", default=None, help=f"of {list(VARIANTS)}")
+    parser.add_argument("--seeds", default="1-10", help="range 'a-b' or list 'a,b,c'")
+    parser.add_argument("--families", nargs="+", default=["seed", "wide", "weak"],
+                        help="quality.py's families at 300 rows, or FAMILY-ROWS (e.g. seed-1000)")
+    parser.add_argument("--out", default="dbm_study.jsonl")
+    parser.add_argument("--cache", default=None, help="directory for cached pre-trained stacks")
+    parser.add_argument("--summary", action="store_true", help="only print the summary of --out")
+    args = parser.parse_args(argv)
+    if args.summary:
+        summary(load(args.out), args.variants, args.families, set(parse_seeds(args.seeds)))
+        return
+    condgen.set_num_threads(1)
+    if args.cache:
+        os.makedirs(args.cache, exist_ok=True)
+    for name in args.variants or list(VARIANTS):
+        if name not in VARIANTS:
+            parser.error(f"unknown variant {name!r}")
+    start = time.perf_counter()
+    for name in args.variants or list(VARIANTS):
+        for family in args.families:
+            for seed in parse_seeds(args.seeds):
+                record = run(family, seed, name, args.cache)
+                with open(args.out, "a") as f:
+                    f.write(json.dumps(record) + "\n")
+                print(f"[{time.perf_counter() - start:6.0f} s] {name} {family} {seed}: worst {record['worst_cell']:.3f} "
+                      f"({record['worst_where']}) fit {record['fit_cpu_s']:.2f} s", flush=True)
+    summary(load(args.out), args.variants, args.families, set(parse_seeds(args.seeds)))
+
+
+if __name__ == "__main__":
+    main()
