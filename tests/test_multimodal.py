@@ -327,7 +327,7 @@ def test_multimodal_input_errors(multimodal):
         multimodal.sample_conditional(np.zeros((1, 2)), [0, 0])
     with pytest.raises(ValueError, match="values has 1 columns, expected 2"):
         multimodal.sample_conditional(np.zeros((1, 1)), [0, 1])
-    with pytest.raises(ValueError, match="n_hiddens must name at least one"):
+    with pytest.raises(ValueError, match="n_hiddens must not be empty"):
         MultimodalDBM(BernoulliRBM(), n_hiddens=[]).fit(np.zeros((4, 2)))
     with pytest.raises(ValueError, match="first_layer must be a PartitionedRBM or an RBM estimator"):
         MultimodalDBM("rbm").fit(np.zeros((4, 2)))

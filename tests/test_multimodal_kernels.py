@@ -325,7 +325,7 @@ def test_pretrain_layers_reach_the_bernoulli_layers():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"pretrain_layers": []}, "at least one Bernoulli layer"),
+    ({"pretrain_layers": []}, "pretrain_layers must not be empty"),
     ({"pretrain_layers": [TrainLayer(n_hidden=2)], "n_hiddens": [3]}, r"n_hiddens \[3\] disagrees"),
     ({"pretrain_layers": [{"n_hidden": 2, "momentum": 0.5}]}, r"pretrain_layers\[0\]: .*momentum"),
     ({"pretrain_layers": [TrainLayer(n_hidden=0)]}, r"pretrain_layers\[0\]\.n_hidden must be"),

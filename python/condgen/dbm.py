@@ -55,6 +55,38 @@ class TrainLayer:
     centering: bool | None = None
 
 
+def train_layers(pretrain_layers, n_hiddens, default_n_hiddens):
+    """The per-layer pre-training settings of a DBM: ``pretrain_layers`` (TrainLayers or dicts of
+    their fields), or plain TrainLayers of ``n_hiddens`` (``default_n_hiddens`` when None), with
+    clear errors for anything else or for both disagreeing."""
+    if pretrain_layers is None:
+        n_hiddens = default_n_hiddens if n_hiddens is None else n_hiddens
+        if isinstance(n_hiddens, (numbers.Integral, str)):
+            raise ValueError(f"n_hiddens must be a sequence of ints, got {n_hiddens!r}")
+        layers = [TrainLayer(n_hidden=n) for n in n_hiddens]
+        if not layers:
+            raise ValueError("n_hiddens must not be empty: name at least one hidden layer")
+        return layers
+    if isinstance(pretrain_layers, (TrainLayer, dict, str)):
+        raise ValueError("pretrain_layers must be a sequence of TrainLayer or dict, one per layer")
+    layers = []
+    for i, layer in enumerate(pretrain_layers):
+        if isinstance(layer, dict):
+            try:
+                layer = TrainLayer(**layer)
+            except TypeError as error:
+                raise ValueError(f"pretrain_layers[{i}]: {error}") from None
+        elif not isinstance(layer, TrainLayer):
+            raise ValueError(f"pretrain_layers[{i}] must be a TrainLayer or a dict, got {layer!r}")
+        layers.append(layer)
+    if not layers:
+        raise ValueError("pretrain_layers must not be empty: name at least one hidden layer")
+    if n_hiddens is not None and list(n_hiddens) != [layer.n_hidden for layer in layers]:
+        raise ValueError(f"n_hiddens {list(n_hiddens)} disagrees with the n_hidden of pretrain_layers "
+                         f"{[layer.n_hidden for layer in layers]}")
+    return layers
+
+
 class DBM(Estimator):
     """Deep Boltzmann machine with binary units: a stack of :class:`BernoulliRBM` layers.
 
@@ -368,31 +400,7 @@ class DBM(Estimator):
             "cd_steps": self.pretrain_cd_steps,
             "centering": (not jl) if self.pretrain_centering is None else self.pretrain_centering,
         }
-        if self.pretrain_layers is not None:
-            layers = []
-            for i, layer in enumerate(self.pretrain_layers):
-                if isinstance(layer, dict):
-                    try:
-                        layer = TrainLayer(**layer)
-                    except TypeError as error:
-                        raise ValueError(f"pretrain_layers[{i}]: {error}") from None
-                elif not isinstance(layer, TrainLayer):
-                    raise ValueError(f"pretrain_layers[{i}] must be a TrainLayer or a dict, got {layer!r}")
-                layers.append(layer)
-            if not layers:
-                raise ValueError("pretrain_layers must not be empty")
-            n_hiddens = [layer.n_hidden for layer in layers]
-            if self.n_hiddens is not None and list(self.n_hiddens) != n_hiddens:
-                raise ValueError(f"n_hiddens {list(self.n_hiddens)} disagrees with the n_hidden of "
-                                 f"pretrain_layers {n_hiddens}")
-        else:
-            n_hiddens = [n_visible, n_visible] if self.n_hiddens is None else self.n_hiddens
-            if isinstance(n_hiddens, numbers.Integral) or isinstance(n_hiddens, str):
-                raise ValueError(f"n_hiddens must be a sequence of ints, got {n_hiddens!r}")
-            n_hiddens = list(n_hiddens)
-            if not n_hiddens:
-                raise ValueError("n_hiddens must not be empty")
-            layers = [TrainLayer(n_hidden=n) for n in n_hiddens]
+        layers = train_layers(self.pretrain_layers, self.n_hiddens, default_n_hiddens=[n_visible, n_visible])
         specs = []
         for i, layer in enumerate(layers):
             spec = {"n_hidden": check_int(layer.n_hidden, f"hidden units of layer {i}", minimum=1)}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-import numbers
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from ._estimator import Estimator
 from ._progress import progress_bar
 from ._random import as_generator, seed_to_uint64
 from ._validation import as_matrix, check_binary, check_choice, check_int, check_real
-from .dbm import TrainLayer
+from .dbm import train_layers
 from .likelihood import (
     LogEstimate,
     _as_log_estimate,
@@ -393,29 +392,7 @@ class MultimodalDBM(Estimator):
         """Pre-training settings of the Bernoulli layers (BernoulliRBM keyword arguments), bottom up."""
         defaults = {"epochs": self.epochs, "learning_rate": self.learning_rate, "batch_size": self.batch_size,
                     "pcd": self.pcd, "cd_steps": self.cd_steps}
-        if self.pretrain_layers is None:
-            n_hiddens = [10] if self.n_hiddens is None else self.n_hiddens
-            if isinstance(n_hiddens, (numbers.Integral, str)):
-                raise ValueError(f"n_hiddens must be a sequence of ints, got {n_hiddens!r}")
-            layers = [TrainLayer(n_hidden=n) for n in n_hiddens]
-        else:
-            if isinstance(self.pretrain_layers, (TrainLayer, dict, str)):
-                raise ValueError("pretrain_layers must be a sequence of TrainLayer or dict, one per layer")
-            layers = []
-            for i, layer in enumerate(self.pretrain_layers):
-                if isinstance(layer, dict):
-                    try:
-                        layer = TrainLayer(**layer)
-                    except TypeError as error:
-                        raise ValueError(f"pretrain_layers[{i}]: {error}") from None
-                elif not isinstance(layer, TrainLayer):
-                    raise ValueError(f"pretrain_layers[{i}] must be a TrainLayer or a dict, got {layer!r}")
-                layers.append(layer)
-            if self.n_hiddens is not None and list(self.n_hiddens) != [layer.n_hidden for layer in layers]:
-                raise ValueError(f"n_hiddens {list(self.n_hiddens)} disagrees with the n_hidden of pretrain_layers "
-                                 f"{[layer.n_hidden for layer in layers]}")
-        if not layers:
-            raise ValueError("n_hiddens must name at least one Bernoulli layer above the first layer")
+        layers = train_layers(self.pretrain_layers, self.n_hiddens, default_n_hiddens=[10])
         specs = []
         for i, layer in enumerate(layers):
             name = f"pretrain_layers[{i}]" if self.pretrain_layers is not None else f"n_hiddens[{i}]"
