@@ -55,7 +55,7 @@ class TrainLayer:
     centering: bool | None = None
 
 
-def train_layers(pretrain_layers, n_hiddens, default_n_hiddens):
+def _train_layers(pretrain_layers, n_hiddens, default_n_hiddens):
     """The per-layer pre-training settings of a DBM: ``pretrain_layers`` (TrainLayers or dicts of
     their fields), or plain TrainLayers of ``n_hiddens`` (``default_n_hiddens`` when None), with
     clear errors for anything else or for both disagreeing."""
@@ -400,7 +400,7 @@ class DBM(Estimator):
             "cd_steps": self.pretrain_cd_steps,
             "centering": (not jl) if self.pretrain_centering is None else self.pretrain_centering,
         }
-        layers = train_layers(self.pretrain_layers, self.n_hiddens, default_n_hiddens=[n_visible, n_visible])
+        layers = _train_layers(self.pretrain_layers, self.n_hiddens, default_n_hiddens=[n_visible, n_visible])
         specs = []
         for i, layer in enumerate(layers):
             spec = {"n_hidden": check_int(layer.n_hidden, f"hidden units of layer {i}", minimum=1)}

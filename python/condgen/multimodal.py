@@ -24,7 +24,7 @@ from ._estimator import Estimator
 from ._progress import progress_bar
 from ._random import as_generator, seed_to_uint64
 from ._validation import as_matrix, check_binary, check_choice, check_int, check_real
-from .dbm import train_layers
+from .dbm import _train_layers
 from .likelihood import (
     LogEstimate,
     _as_log_estimate,
@@ -392,7 +392,7 @@ class MultimodalDBM(Estimator):
         """Pre-training settings of the Bernoulli layers (BernoulliRBM keyword arguments), bottom up."""
         defaults = {"epochs": self.epochs, "learning_rate": self.learning_rate, "batch_size": self.batch_size,
                     "pcd": self.pcd, "cd_steps": self.cd_steps}
-        layers = train_layers(self.pretrain_layers, self.n_hiddens, default_n_hiddens=[10])
+        layers = _train_layers(self.pretrain_layers, self.n_hiddens, default_n_hiddens=[10])
         specs = []
         for i, layer in enumerate(layers):
             name = f"pretrain_layers[{i}]" if self.pretrain_layers is not None else f"n_hiddens[{i}]"
