@@ -270,6 +270,29 @@ class Row:
         }
 
 
+def write_rows_json(path, rows):
+    """results of a module run alone: the machine and every row, as run.py stores them."""
+    with open(path, "w") as handle:
+        json.dump({"machine": machine_info(), "rows": [row.to_dict() for row in rows]}, handle, indent=2)
+
+
+def module_main(doc, measure_all, quick_help, repeats=3, argv=None):
+    """The command line of a module that runs on its own: ``[--quick] [--repeats N] [--json FILE]``,
+    prints the table of ``measure_all(quick, repeats)``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=repeats, help="timings per measurement (after a warm-up)")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--json", help="write the results to this file")
+    args = parser.parse_args(argv)
+    rows = measure_all(args.quick, args.repeats)
+    print(format_table(rows))
+    if args.json:
+        write_rows_json(args.json, rows)
+    return rows
+
+
 def format_table(rows) -> str:
     """The one table of run.py: work, condgen time, peers with ratios, GFLOP/s vs GEMM, target."""
     lines = []

@@ -12,8 +12,6 @@ temperature costs the same). The two estimates are printed side by side.
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import os
 import sys
@@ -22,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _harness import Row, format_table, gemm, machine_info, measure, threads  # noqa: E402
+from _harness import Row, gemm, measure, module_main, threads  # noqa: E402
 
 import condgen  # noqa: E402
 from condgen.likelihood import log_mean_exp, log_partition_ratio  # noqa: E402
@@ -138,16 +136,7 @@ def measure_all(quick=False, repeat=3):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="timings per measurement (after a warm-up)")
-    parser.add_argument("--quick", action="store_true", help="fewer temperatures, for a smoke run")
-    parser.add_argument("--json", help="write the results to this file")
-    args = parser.parse_args()
-    rows = measure_all(args.quick, args.repeats)
-    print(format_table(rows))
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"machine": machine_info(), "rows": [row.to_dict() for row in rows]}, handle, indent=2)
+    module_main(__doc__, measure_all, quick_help="fewer temperatures, for a smoke run")
 
 
 if __name__ == "__main__":

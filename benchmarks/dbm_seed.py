@@ -17,7 +17,6 @@ numpy runs a tenth of the epochs, its time scaled by 10 (every epoch costs the s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -26,7 +25,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import dbm_numpy  # noqa: E402
-from _harness import Row, format_table, gemm, machine_info, measure, threads  # noqa: E402
+from _harness import Row, format_table, gemm, measure, threads, write_rows_json  # noqa: E402
 
 import condgen  # noqa: E402
 
@@ -122,8 +121,7 @@ def main():
     for name, freq in rows[0].extra["frequencies"].items():
         print(f"  {name:10s} " + ", ".join(f"{k} {v:.3f}" for k, v in freq.items()))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": machine_info(), "rows": [row.to_dict() for row in rows]}, f, indent=2)
+        write_rows_json(args.json, rows)
 
 
 if __name__ == "__main__":

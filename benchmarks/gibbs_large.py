@@ -13,7 +13,6 @@ Targets (issue 4): sweep <= 1.15x the GEMM-only time with 2 threads; 1 -> 2 thre
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _harness import Row, Timing, format_table, gemm, machine_info, threads  # noqa: E402
+from _harness import Row, Timing, format_table, gemm, threads, write_rows_json  # noqa: E402
 
 import condgen  # noqa: E402
 
@@ -117,8 +116,7 @@ def main():
     rows = measure_all(repeat=args.repeats, sweeps=args.sweeps, n_particles=args.particles)
     print(format_table(rows))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": machine_info(), "rows": [row.to_dict() for row in rows]}, f, indent=2)
+        write_rows_json(args.json, rows)
 
 
 if __name__ == "__main__":

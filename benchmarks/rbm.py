@@ -23,7 +23,6 @@ jobs on the machine do not inflate by preempting it; multi-threaded work by wall
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -33,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _harness import Row, Timing, format_table, gemm, machine_info, measure, optional, threads  # noqa: E402
+from _harness import Row, Timing, format_table, gemm, measure, optional, threads, write_rows_json  # noqa: E402
 
 import condgen  # noqa: E402
 from condgen import BernoulliRBM  # noqa: E402
@@ -146,8 +145,7 @@ def main():
     rows = measure_all(args.quick, args.repeats)
     print(format_table(rows))
     if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"machine": machine_info(), "rows": [row.to_dict() for row in rows]}, handle, indent=2)
+        write_rows_json(args.json, rows)
 
 
 if __name__ == "__main__":
