@@ -729,7 +729,7 @@ class MultimodalDBM(Estimator):
             gene means were still 0.07-0.48 off after 100 sweeps, about 0.1 after 1000 and within
             0.03-0.09 after 2000 on rows whose SNPs leave no doubt about the group, but on rows
             that leave it open (a conditional with two modes, which chains rarely cross) the
-            means of 200 chains were 0.4-0.9 off the exact ones even after 2000 sweeps. Check by
+            means of 200 chains were 0.36-0.90 off the exact ones even after 2000 sweeps. Check by
             comparing runs with different ``steps`` and seeds.
         n_per_row : int
             Samples per row of ``values``; rows ``i * n_per_row .. (i + 1) * n_per_row - 1`` of
