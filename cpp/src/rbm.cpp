@@ -183,9 +183,7 @@ class VectorTrainer {
     row_dots(w_.data(), padded_, nv_, h.data(), b_.data(), vm_.data(), padded_);
     logistic_inplace(vm_.data(), nv_, opt_.down_factor);
   }
-  void sample(T* p, Index n) {
-    for (Index j = 0; j < n; ++j) p[j] = rng_.bernoulli(p[j]);
-  }
+  void sample(T* p, Index n) { rng_.bernoulli_inplace(p, n); }
 
   void update(const T* v) {
     hidden(v, h_);
@@ -307,9 +305,7 @@ class BatchTrainer {
     for_each_block(m.rows(), kChunkRows, m.rows() * m.cols() >= kParallelWork / 8,
                    [&](Index chunk, Index begin, Index end) {
                      RandomStream& rng = streams_[static_cast<std::size_t>(chunk)];
-                     for (Index i = begin; i < end; ++i) {
-                       for (Index j = 0; j < m.cols(); ++j) m(i, j) = rng.bernoulli(m(i, j));
-                     }
+                     for (Index i = begin; i < end; ++i) rng.bernoulli_inplace(m.row(i).data(), m.cols());
                    });
   }
 
@@ -449,9 +445,7 @@ void rbm_visible_probs_block(ConstMatrixRef<T> W, ConstVectorRef<T> b, ConstMatr
 
 template <class T>
 void sample_bernoulli_block(MatrixRef<T> P, RandomStream& rng) {
-  for (Index i = 0; i < P.rows(); ++i) {
-    for (Index j = 0; j < P.cols(); ++j) P(i, j) = rng.bernoulli(P(i, j));
-  }
+  for (Index i = 0; i < P.rows(); ++i) rng.bernoulli_inplace(P.row(i).data(), P.cols());
 }
 
 template <class T>

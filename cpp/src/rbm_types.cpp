@@ -175,14 +175,19 @@ void typed_sample_visible_block(const TypedRbm<T>& rbm, MatrixRef<T> P, RandomSt
     case VisibleUnits::kBernoulli:
       sample_bernoulli_block<T>(P, rng);
       return;
-    case VisibleUnits::kBinomial2:
+    case VisibleUnits::kBinomial2: {
+      // Two Bernoulli(p / 2) draws per unit in the order of two bernoulli calls, the uniforms
+      // first so that the sums need no branch.
+      Vector<T> u(2 * P.cols());
       for (Index i = 0; i < P.rows(); ++i) {
+        for (Index k = 0; k < u.size(); ++k) u[k] = rng.uniform_as<T>();
         for (Index j = 0; j < P.cols(); ++j) {
           const T p = P(i, j) / T(2);
-          P(i, j) = rng.bernoulli(p) + rng.bernoulli(p);
+          P(i, j) = (u[2 * j] < p ? T(1) : T(0)) + (u[2 * j + 1] < p ? T(1) : T(0));
         }
       }
       return;
+    }
     case VisibleUnits::kGaussian:
     case VisibleUnits::kGaussian2:
       P += standard_normals<T>(rng, P.rows(), P.cols()) * rbm.sigma.asDiagonal();

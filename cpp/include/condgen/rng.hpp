@@ -83,6 +83,20 @@ class RandomStream {
     return uniform_as<T>() < p ? T(1) : T(0);
   }
 
+  /// p[j] <- bernoulli(p[j]) for j < n: the same draws as n calls of bernoulli, but the uniforms
+  /// first and then a branch-free comparison (a branch on a random outcome mispredicts half the time).
+  template <class T>
+  void bernoulli_inplace(T* p, std::int64_t n) {
+    constexpr std::int64_t kBlock = 256;
+    T u[kBlock];
+    for (std::int64_t first = 0; first < n; first += kBlock) {
+      const std::int64_t m = n - first < kBlock ? n - first : kBlock;
+      for (std::int64_t j = 0; j < m; ++j) u[j] = uniform_as<T>();
+      T* q = p + first;
+      for (std::int64_t j = 0; j < m; ++j) q[j] = u[j] < q[j] ? T(1) : T(0);
+    }
+  }
+
   /// Standard normal by the Box-Muller transform; the second value of each pair is kept.
   double normal() {
     if (has_spare_) {
