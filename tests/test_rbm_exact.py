@@ -169,3 +169,16 @@ def test_logistic_is_accurate_over_the_whole_double_range():
     assert np.all((got[~normal] >= 0) & (got[~normal] <= 1.0001e-300))
     assert np.all((got[x < -708] > 0) & (got[x < -708] <= 3.4e-308))
     assert np.all(got[x > 37] == 1.0)
+
+
+def test_softplus_is_accurate_over_the_whole_double_range():
+    # Free energies sum softplus(x) = log(1 + e^x) over the hidden units; the core has its own
+    # vectorised log1p and exp. One hidden unit and one-hot rows give softplus of each weight.
+    x = np.concatenate([np.linspace(-800.0, 800.0, 801), np.linspace(-40.0, 40.0, 1001), [0.0, 1e-300, 1e-8]])
+    rbm = BernoulliRBM()
+    rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_ = x[:, None], np.zeros(x.size), np.zeros(1)
+    got = -rbm.free_energy(np.eye(x.size))
+    reference = np.logaddexp(0.0, x)
+    normal = reference > 1e-300  # below, exp(-|x|) is clamped at exp(-708) = 3.3e-308
+    np.testing.assert_allclose(got[normal], reference[normal], rtol=4 * np.finfo(float).eps, atol=0)
+    assert np.all((got[~normal] >= 0) & (got[~normal] <= 1.0001e-300))

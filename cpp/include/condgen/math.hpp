@@ -106,10 +106,50 @@ inline void logistic_rows_inplace(Eigen::MatrixBase<Derived>& m, typename Derive
   for (Index r = 0; r < m.rows(); ++r) logistic_inplace(&m.derived().coeffRef(r, 0), m.cols(), scale);
 }
 
-/// Sum over the entries of softplus(x), vectorised.
+#ifdef __FMA__
+/// log(1 + y) for y in [0, 1] to about 1 ulp: 2 atanh(s) with s = y / (2 + y) <= 1/3, whose odd
+/// series in s is cut after s^33 (the rest is below 1e-17 of the sum). Vectorisable, like exp_clamped.
+inline double log1p_unit(double y) {
+  const double s = y / (2.0 + y);
+  const double s2 = s * s;
+  double q = 1.0 / 33.0;
+  q = std::fma(q, s2, 1.0 / 31.0);
+  q = std::fma(q, s2, 1.0 / 29.0);
+  q = std::fma(q, s2, 1.0 / 27.0);
+  q = std::fma(q, s2, 1.0 / 25.0);
+  q = std::fma(q, s2, 1.0 / 23.0);
+  q = std::fma(q, s2, 1.0 / 21.0);
+  q = std::fma(q, s2, 1.0 / 19.0);
+  q = std::fma(q, s2, 1.0 / 17.0);
+  q = std::fma(q, s2, 1.0 / 15.0);
+  q = std::fma(q, s2, 1.0 / 13.0);
+  q = std::fma(q, s2, 1.0 / 11.0);
+  q = std::fma(q, s2, 1.0 / 9.0);
+  q = std::fma(q, s2, 1.0 / 7.0);
+  q = std::fma(q, s2, 1.0 / 5.0);
+  q = std::fma(q, s2, 1.0 / 3.0);
+  return 2.0 * s * std::fma(q, s2, 1.0);
+}
+#endif
+
+/// Sum over the entries of softplus(x) = max(x, 0) + log(1 + exp(-|x|)), vectorised. In double
+/// (with FMA) on the entries copied into an array of our own, so the order of the additions never
+/// depends on where x sits in memory.
 template <class Derived>
 inline typename Derived::Scalar softplus_sum(const Eigen::DenseBase<Derived>& x) {
   using T = typename Derived::Scalar;
+#ifdef __FMA__
+  if constexpr (std::is_same_v<T, double>) {
+    const Eigen::Array<double, Eigen::Dynamic, 1> a = x.derived().reshaped();
+    const double* data = a.data();
+    double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+    for (Index i = 0; i < a.size(); ++i) {
+      sum += std::max(data[i], 0.0) + log1p_unit(exp_clamped(-std::abs(data[i])));
+    }
+    return sum;
+  }
+#endif
   const auto a = x.derived().array();
   return (a.max(T(0)) + (-a.abs()).exp().log1p()).sum();
 }
