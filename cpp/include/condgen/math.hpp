@@ -24,6 +24,16 @@ inline T softplus(T x) {
 }
 
 #ifdef __FMA__
+/// c0 + x (c1 + x (c2 + ...)): Horner's scheme with fused multiply-adds, unrolled at compile time.
+template <class... Rest>
+inline double polynomial(double x, double c0, Rest... rest) {
+  if constexpr (sizeof...(rest) == 0) {
+    return c0;
+  } else {
+    return std::fma(polynomial(x, rest...), x, c0);
+  }
+}
+
 /// exp(x) for double, within 1 ulp of std::exp on [-708, 708]; x is clamped to that range, where
 /// the logistic function is already 0 or 1 to double precision (or below 3.4e-308). A plain
 /// function of one value that the compiler vectorises in `omp simd` loops: with FMA it is about
@@ -37,20 +47,9 @@ inline double exp_clamped(double x) {
   const double n = t - kRoundShift;
   const double r = std::fma(-n, kLn2Lo, std::fma(-n, kLn2Hi, x));
   // exp(r) for |r| <= ln(2) / 2 by its Taylor polynomial of degree 13 (remainder below 1e-17).
-  double p = 1.0 / 6227020800.0;
-  p = std::fma(p, r, 1.0 / 479001600.0);
-  p = std::fma(p, r, 1.0 / 39916800.0);
-  p = std::fma(p, r, 1.0 / 3628800.0);
-  p = std::fma(p, r, 1.0 / 362880.0);
-  p = std::fma(p, r, 1.0 / 40320.0);
-  p = std::fma(p, r, 1.0 / 5040.0);
-  p = std::fma(p, r, 1.0 / 720.0);
-  p = std::fma(p, r, 1.0 / 120.0);
-  p = std::fma(p, r, 1.0 / 24.0);
-  p = std::fma(p, r, 1.0 / 6.0);
-  p = std::fma(p, r, 0.5);
-  p = std::fma(p, r, 1.0);
-  p = std::fma(p, r, 1.0);
+  const double p = polynomial(r, 1.0, 1.0, 1.0 / 2.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0,
+                              1.0 / 40320.0, 1.0 / 362880.0, 1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0,
+                              1.0 / 6227020800.0);
   // 2^n from the integer in t's low bits, moved into the exponent field.
   std::int64_t bits;
   std::memcpy(&bits, &t, sizeof bits);
@@ -112,23 +111,9 @@ inline void logistic_rows_inplace(Eigen::MatrixBase<Derived>& m, typename Derive
 inline double log1p_unit(double y) {
   const double s = y / (2.0 + y);
   const double s2 = s * s;
-  double q = 1.0 / 33.0;
-  q = std::fma(q, s2, 1.0 / 31.0);
-  q = std::fma(q, s2, 1.0 / 29.0);
-  q = std::fma(q, s2, 1.0 / 27.0);
-  q = std::fma(q, s2, 1.0 / 25.0);
-  q = std::fma(q, s2, 1.0 / 23.0);
-  q = std::fma(q, s2, 1.0 / 21.0);
-  q = std::fma(q, s2, 1.0 / 19.0);
-  q = std::fma(q, s2, 1.0 / 17.0);
-  q = std::fma(q, s2, 1.0 / 15.0);
-  q = std::fma(q, s2, 1.0 / 13.0);
-  q = std::fma(q, s2, 1.0 / 11.0);
-  q = std::fma(q, s2, 1.0 / 9.0);
-  q = std::fma(q, s2, 1.0 / 7.0);
-  q = std::fma(q, s2, 1.0 / 5.0);
-  q = std::fma(q, s2, 1.0 / 3.0);
-  return 2.0 * s * std::fma(q, s2, 1.0);
+  return 2.0 * s * polynomial(s2, 1.0, 1.0 / 3.0, 1.0 / 5.0, 1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0, 1.0 / 13.0, 1.0 / 15.0,
+                              1.0 / 17.0, 1.0 / 19.0, 1.0 / 21.0, 1.0 / 23.0, 1.0 / 25.0, 1.0 / 27.0, 1.0 / 29.0,
+                              1.0 / 31.0, 1.0 / 33.0);
 }
 #endif
 
