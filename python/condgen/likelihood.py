@@ -270,23 +270,30 @@ def _as_log_estimate(value, name) -> LogEstimate:
     return LogEstimate(value, 0.0)
 
 
-def _dbm_row_log_unnormalised(layers, X, betas, n_particles, burn_in, seed, progress):
-    """Per row: AIS estimate of log p*(v) = b_1.v + log Z_hid(v) (spec §6.7) and its sd."""
-    W1, b1, _ = layers[0]
-    weights = [W for W, _, _ in layers[1:]]
-    biases = _combined_biases(layers)[1:]  # the bottom one (a_1) is replaced per row
-    bottom = np.ascontiguousarray(X @ W1 + biases[0])
+def _hidden_log_partitions(weights, biases, bottom, betas, n_particles, burn_in, seed, progress):
+    """Per row of ``bottom`` (the whole input of unit layer 1 given the row's visible units, biases
+    included): AIS estimate of the log-sum over the hidden layers of exp(-energy) and its sd (spec
+    §6.7). ``biases`` are the combined biases of unit layers 1..L; the first is part of ``bottom``."""
     row_seed = seed_to_uint64(as_generator(seed))
-    log_weights = np.empty((X.shape[0], n_particles))
-    with progress_bar(X.shape[0], progress, "AIS per sample") as bar:
-        for first in range(0, X.shape[0], _ROWS_PER_CALL):
+    log_weights = np.empty((bottom.shape[0], n_particles))
+    with progress_bar(bottom.shape[0], progress, "AIS per sample") as bar:
+        for first in range(0, bottom.shape[0], _ROWS_PER_CALL):
             rows = slice(first, first + _ROWS_PER_CALL)
             log_weights[rows] = _core.ais_chain_rows(weights, biases, bottom[rows], betas, n_particles, burn_in,
                                                      first, row_seed)
             bar.update(bottom[rows].shape[0])
     log_z_hidden = log_mean_exp(log_weights, axis=1) + sum(_softplus(a).sum() for a in biases[1:])
     log_z_hidden += _softplus(bottom).sum(axis=1)
-    sds = np.array([ais_standard_deviation(w) for w in log_weights])
+    return log_z_hidden, np.array([ais_standard_deviation(w) for w in log_weights])
+
+
+def _dbm_row_log_unnormalised(layers, X, betas, n_particles, burn_in, seed, progress):
+    """Per row: AIS estimate of log p*(v) = b_1.v + log Z_hid(v) (spec §6.7) and its sd."""
+    W1, b1, _ = layers[0]
+    weights = [W for W, _, _ in layers[1:]]
+    biases = _combined_biases(layers)[1:]  # the bottom one (a_1) is replaced per row
+    bottom = np.ascontiguousarray(X @ W1 + biases[0])
+    log_z_hidden, sds = _hidden_log_partitions(weights, biases, bottom, betas, n_particles, burn_in, seed, progress)
     return X @ b1 + log_z_hidden, sds
 
 

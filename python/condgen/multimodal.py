@@ -30,8 +30,8 @@ from .likelihood import (
     _as_log_estimate,
     _combined_biases,
     _estimate,
+    _hidden_log_partitions,
     _temperatures,
-    ais_standard_deviation,
     log_mean_exp,
     log_partition_zero_weights,
 )
@@ -42,8 +42,6 @@ __all__ = ["MultimodalDBM", "PartitionedRBM", "join_dbms", "join_rbms"]
 # MultimodalDBM.exact_log_partition loops in Python over 2^n configurations of the even hidden
 # layers, each summing the first layer exactly (its own enumeration of h1): tiny models only.
 MAX_EXACT_EVEN_UNITS = 12
-# Data rows per C++ call of the per-row likelihood AIS (progress granularity only).
-_ROWS_PER_CALL = 32
 
 
 def _zero_weight_log_partition(rbm):
@@ -635,17 +633,7 @@ class MultimodalDBM(Estimator):
         weights = [W for W, _, _ in upper]
         biases = _combined_biases(upper)  # unit layers 1..L, the first without c_1 (it is in inputs)
         bottom = np.ascontiguousarray(inputs + biases[0])
-        row_seed = seed_to_uint64(rng)
-        log_weights = np.empty((X.shape[0], n_particles))
-        with progress_bar(X.shape[0], progress, "AIS per sample") as bar:
-            for start in range(0, X.shape[0], _ROWS_PER_CALL):
-                rows = slice(start, start + _ROWS_PER_CALL)
-                log_weights[rows] = _core.ais_chain_rows(weights, biases, bottom[rows], betas, n_particles, burn_in,
-                                                         start, row_seed)
-                bar.update(bottom[rows].shape[0])
-        log_z_hidden = (log_mean_exp(log_weights, axis=1) + np.logaddexp(0.0, bottom).sum(axis=1)
-                        + sum(np.logaddexp(0.0, a).sum() for a in biases[1:]))
-        sds = np.array([ais_standard_deviation(w) for w in log_weights])
+        log_z_hidden, sds = _hidden_log_partitions(weights, biases, bottom, betas, n_particles, burn_in, rng, progress)
         sd = math.sqrt(float(np.sum(sds**2)) / X.shape[0] ** 2 + log_z.sd**2)
         return LogEstimate(float((visible_term + log_z_hidden).mean() - log_z.value), sd)
 
