@@ -135,6 +135,9 @@ VARIANTS = {
     "pb10": dict(pretrain_batch_size=10),
     "offset0.01": dict(pretrain_offset_rate=0.01),
     "gibbs5_offset0.01": dict(gibbs_steps=5, pretrain_offset_rate=0.01),
+    "conditional": dict(conditional=True),
+    "conditional_s1": dict(conditional=True, fine_tune_stream=1),
+    "conditional_s2": dict(conditional=True, fine_tune_stream=2),
     "random_start_s1": dict(sample_start="random", fine_tune_stream=1),
     "random_start_s2": dict(sample_start="random", fine_tune_stream=2),
     **{name: dict(sample_start="random", **params) for name, params in {
@@ -244,7 +247,7 @@ def _pretrain_key(family, seed, params):
 class _PretrainOnly(condgen.DBM):
     """DBM.fit without fine-tuning: keeps the generator as fine-tuning would receive it."""
 
-    def _fine_tune(self, X, settings, rng):  # noqa: ARG002
+    def _fine_tune(self, X, settings, rng, clamped=()):  # noqa: ARG002
         self.rng_after_pretrain_ = copy.deepcopy(rng)
 
 
@@ -279,8 +282,10 @@ def run(family, seed, variant, cache_dir):
     sample_start = params.pop("sample_start", None)
     layer_scale = params.pop("layer_scale", None)
     fine_tune_start = params.pop("fine_tune_start", "random")
+    conditional = params.pop("conditional", False)
     snps, genes, test_snps, truth = simulate(*_setting(family), seed)
     n_snps, n_genes = snps.shape[1], genes.shape[1]
+    clamped = list(range(n_genes, n_genes + n_snps)) if conditional else []
     X = np.hstack([genes, snps])
     layers, rng, pre_cpu = pretrained(family, seed, params, cache_dir)
     if ft_stream is not None:  # the same pre-trained stack, another random stream for fine-tuning
@@ -321,7 +326,7 @@ def run(family, seed, variant, cache_dir):
         numpy_fine_tune(model, X, model._fine_tune_settings(X.shape[0]), copy.deepcopy(rng), numpy_positive,
                         params_steps)
     else:
-        model._fine_tune(X.astype(model.dtype), model._fine_tune_settings(X.shape[0]), copy.deepcopy(rng))
+        model._fine_tune(X.astype(model.dtype), model._fine_tune_settings(X.shape[0]), copy.deepcopy(rng), clamped)
     ft_cpu = time.process_time() - cpu
     if average_last:
         for i, layer in enumerate(model.layers_):

@@ -333,7 +333,8 @@ void bind_dbm(py::module_& m) {
       "dbm_fine_tune_epoch",
       [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias,
          const py::list& particles, py::array X, Index batch_size, double learning_rate, int gibbs_steps,
-         int sampler, double mean_field_tol, int mean_field_max_iter, std::uint64_t seed) {
+         int sampler, double mean_field_tol, int mean_field_max_iter, std::uint64_t seed,
+         const std::vector<Index>& clamped) {
         return dbm_dispatch(weights, [&](auto zero) {
           using T = decltype(zero);
           auto params = dbm_params<T>(weights, visible_bias, hidden_bias, true);
@@ -341,7 +342,8 @@ void bind_dbm(py::module_& m) {
           const auto input = dbm_matrix<T>(X, "X", false);
           const condgen::FineTuneSettings<T> settings{batch_size,          static_cast<T>(learning_rate),
                                                       gibbs_steps,         dbm_sampler(sampler),
-                                                      static_cast<T>(mean_field_tol), mean_field_max_iter};
+                                                      static_cast<T>(mean_field_tol), mean_field_max_iter,
+                                                      clamped};
           py::gil_scoped_release release;
           return condgen::dbm_fine_tune_epoch<T>(params, states, input, settings, seed);
         });
@@ -349,8 +351,10 @@ void bind_dbm(py::module_& m) {
       py::arg("weights"), py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("particles"),
       py::arg("X").noconvert(), py::arg("batch_size"), py::arg("learning_rate"), py::arg("gibbs_steps"),
       py::arg("sampler"), py::arg("mean_field_tol"), py::arg("mean_field_max_iter"), py::arg("seed"),
+      py::arg("clamped") = std::vector<Index>{},
       "One DBM fine-tuning epoch, parameters and particles updated in place; returns the largest "
-      "number of mean-field iterations.");
+      "number of mean-field iterations. With `clamped` visible columns it fine-tunes the conditional "
+      "likelihood given them, on one particle per row of X.");
   m.def(
       "dbm_exact_log_partition",
       [](const py::list& weights, const py::list& visible_bias, const py::list& hidden_bias) {

@@ -490,6 +490,18 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
   if (n < 1 || n_particles < 1) throw std::invalid_argument("fine-tuning needs data rows and particles");
   if (settings.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
   if (settings.mean_field_max_iter < 1) throw std::invalid_argument("mean_field_max_iter must be at least 1");
+  const bool conditional = !settings.clamped.empty();
+  if (conditional && n_particles != n) {
+    throw std::invalid_argument("conditional fine-tuning needs one particle per row of X");
+  }
+  std::vector<char> free_mask;
+  if (conditional) {
+    free_mask.assign(static_cast<std::size_t>(params.units(0)), 1);
+    for (Index column : settings.clamped) {
+      if (column < 0 || column >= params.units(0)) throw std::invalid_argument("clamped column out of range");
+      free_mask[static_cast<std::size_t>(column)] = 0;
+    }
+  }
 
   const Index batch_size = std::min(settings.batch_size, n);
   std::vector<Index> order(static_cast<std::size_t>(n));
@@ -506,9 +518,16 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
     mu_storage[k - 1].resize(batch_size, params.units(k));
     mu.emplace_back(mu_storage[k - 1].data(), batch_size, params.units(k));
   }
+  // Conditional fine-tuning gathers the minibatch rows' chains here and scatters them back.
+  std::vector<RowMatrix<T>> chain_storage(static_cast<std::size_t>(conditional ? L + 1 : 0));
+  std::vector<MatrixMap<T>> batch_chains;
+  for (Index k = 0; k < static_cast<Index>(chain_storage.size()); ++k) {
+    chain_storage[k].resize(batch_size, params.units(k));
+  }
   const Index particle_chunk_rows = gibbs_chunk_rows(params);
-  const Index particle_chunks = chunk_count(n_particles, particle_chunk_rows);
-  std::vector<Statistics<T>> partial(static_cast<std::size_t>(particle_chunks + chunk_count(batch_size)));
+  const Index max_chains = conditional ? batch_size : n_particles;
+  std::vector<Statistics<T>> partial(
+      static_cast<std::size_t>(chunk_count(max_chains, particle_chunk_rows) + chunk_count(batch_size)));
   std::vector<int> iterations(partial.size(), 0);
   int max_iterations = 0;
 
@@ -522,21 +541,32 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
     const ConstMatrixRef<T> batch_rows = batch.topRows(rows);
     const auto bias = params.combined_biases();
     if (row_sums) row_weights = std::make_unique<RowWeights<T>>(params);
+    std::vector<MatrixMap<T>>& chains = conditional ? batch_chains : particles;
+    if (conditional) {
+      batch_chains.clear();
+      for (Index k = 0; k <= L; ++k) {
+        auto& storage = chain_storage[static_cast<std::size_t>(k)];
+        for (Index i = 0; i < rows; ++i) storage.row(i) = particles[k].row(order[static_cast<std::size_t>(first + i)]);
+        batch_chains.emplace_back(storage.data(), rows, params.units(k));
+      }
+    }
+    const Index n_chains = chains[0].rows();
+    const Index particle_chunks = chunk_count(n_chains, particle_chunk_rows);
     const Index tasks = particle_chunks + chunk_count(rows);
 
     // Negative phase (Gibbs on the particle chunks) and positive phase (mean-field on the batch
     // chunks) are independent: one parallel loop over both kinds of chunks.
-    const double work = sweep_work(params) * static_cast<double>(n_particles * std::max(settings.gibbs_steps, 1) +
+    const double work = sweep_work(params) * static_cast<double>(n_chains * std::max(settings.gibbs_steps, 1) +
                                                                   rows * 10);
     for_each_chunk_if(work, tasks, 1, [&](Index task, Index, Index) {
       auto& stats = partial[static_cast<std::size_t>(task)];
       if (task < particle_chunks) {
         const Index begin = task * particle_chunk_rows;
-        const Index end = std::min(n_particles, begin + particle_chunk_rows);
+        const Index end = std::min(n_chains, begin + particle_chunk_rows);
         RandomStream rng(seed, kStreamDbm, (static_cast<std::uint64_t>(b) << 32) | static_cast<std::uint64_t>(task));
-        gibbs_chunk(params, bias, row_weights.get(), particles, begin, end, settings.gibbs_steps, settings.sampler, nullptr,
-                    rng);
-        stats.compute(L, [&](Index k) { return particles[k].middleRows(begin, end - begin); });
+        gibbs_chunk(params, bias, row_weights.get(), chains, begin, end, settings.gibbs_steps, settings.sampler,
+                    conditional ? &free_mask : nullptr, rng);
+        stats.compute(L, [&](Index k) { return chains[k].middleRows(begin, end - begin); });
       } else {
         const Index begin = (task - particle_chunks) * kChunkRows;
         const Index end = std::min(rows, begin + kChunkRows);
@@ -555,7 +585,7 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
     Statistics<T> positive = partial[static_cast<std::size_t>(particle_chunks)];
     for (Index c = particle_chunks + 1; c < tasks; ++c) positive.add(partial[static_cast<std::size_t>(c)]);
     const T pos_scale = settings.learning_rate / static_cast<T>(rows);
-    const T neg_scale = settings.learning_rate / static_cast<T>(n_particles);
+    const T neg_scale = settings.learning_rate / static_cast<T>(n_chains);
     for (Index r = 0; r < L; ++r) {
       params.weights[r] += pos_scale * positive.products[r] - neg_scale * negative.products[r];
       params.visible_bias[r] += pos_scale * positive.sums[r] - neg_scale * negative.sums[r];
@@ -563,6 +593,11 @@ int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particl
     }
     for (Index c = particle_chunks; c < tasks; ++c) {
       max_iterations = std::max(max_iterations, iterations[static_cast<std::size_t>(c)]);
+    }
+    if (conditional) {
+      for (Index k = 0; k <= L; ++k) {
+        for (Index i = 0; i < rows; ++i) particles[k].row(order[static_cast<std::size_t>(first + i)]) = batch_chains[k].row(i);
+      }
     }
   }
   return max_iterations;

@@ -70,13 +70,17 @@ struct FineTuneSettings {
   Sampler sampler;
   T mean_field_tol;
   int mean_field_max_iter;
+  // Conditional fine-tuning when non-empty: the likelihood of the other visible units given
+  // these columns. The particles then hold one chain per row of X, whose clamped columns hold
+  // that row's values, and an update's negative phase runs the chains of its minibatch rows.
+  std::vector<Index> clamped = {};
 };
 
-/// One fine-tuning epoch over X: per minibatch, Gibbs sweeps on the persistent particles, the
-/// mean-field positive phase, the likelihood gradient of every RBM and its update. Returns the
-/// largest number of mean-field iterations used. Randomness: the minibatch order from stream
-/// (seed, kStreamDbmShuffle, 0), the sweeps of particle chunk c before update b from
-/// (seed, kStreamDbm, (b << 32) | c).
+/// One fine-tuning epoch over X: per minibatch, Gibbs sweeps on the persistent particles (all of
+/// them, or with `settings.clamped` the minibatch rows' chains), the mean-field positive phase,
+/// the likelihood gradient of every RBM and its update. Returns the largest number of mean-field
+/// iterations used. Randomness: the minibatch order from stream (seed, kStreamDbmShuffle, 0),
+/// the sweeps of particle chunk c before update b from (seed, kStreamDbm, (b << 32) | c).
 template <class T>
 int dbm_fine_tune_epoch(DbmParams<T>& params, std::vector<MatrixMap<T>>& particles,
                         ConstMatrixRef<T> X, const FineTuneSettings<T>& settings, std::uint64_t seed);
