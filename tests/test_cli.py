@@ -106,6 +106,17 @@ def test_fit_dbm_sample_evaluate(tmp_path, seed_like, capsys):
     assert f"rows: {expected.value:.4f} +- {expected.sd:.4f}" in capsys.readouterr().out
 
 
+def test_fit_dbm_condition_on_is_the_python_fit(tmp_path, seed_like):
+    model = tmp_path / "conditional.npz"
+    assert main(["fit-dbm", str(seed_like / "data.tsv"), "--hidden", "8,3", "--epochs", "2", "--pretrain-epochs",
+                 "2", "--condition-on", "snp1,snp2,snp3,snp4,snp5,snp6,snp7,snp8,snp9,snp10", "--seed", "1",
+                 "--out", str(model)]) == 0
+    expected = condgen.DBM(n_hiddens=[8, 3], epochs=2, pretrain_epochs=2, seed=1).fit(
+        read_table(seed_like / "data.tsv").values, condition_on=range(50, 60))
+    for a, b in zip(condgen.load(model).layers_, expected.layers_):
+        np.testing.assert_array_equal(a.weights_, b.weights_)
+
+
 def test_fit_cgan_generate(tmp_path, seed_like):
     model = tmp_path / "cgan.npz"
     assert main(["fit-cgan", str(seed_like / "genes.csv"), str(seed_like / "snps.csv"), "--epochs", "2",
@@ -151,6 +162,8 @@ def test_user_errors_exit_2(tmp_path, seed_like, capsys):
         (["generate", str(model), str(seed_like / "test-snps.csv"), "--out", str(tmp_path / "x.csv")],
          "needs a CGAN"),
         (["sample", str(seed_like / "data.tsv"), "--out", str(tmp_path / "x.csv")], "not a condgen model file"),
+        (["fit-dbm", str(seed_like / "data.npy"), "--condition-on", "0:60", "--out", str(tmp_path / "d.npz")],
+         "at least one visible column free"),
         (["fit-cgan", str(seed_like / "genes.csv"), str(seed_like / "test-snps.csv"), "--out",
           str(tmp_path / "c.npz")], "6 rows"),
     ]

@@ -174,15 +174,18 @@ def _save_model(model, path, columns):
 
 def _fit_dbm(args) -> int:
     from .dbm import DBM
-    from .io import read_table
+    from .io import read_table, select_columns
 
     data = read_table(args.data, binary=True)
+    condition_on = None
+    if args.condition_on is not None:
+        condition_on = select_columns(args.condition_on, data.columns, data.values.shape[1], what="--condition-on")
     params = {"n_hiddens": args.hidden, "epochs": args.epochs, "pretrain_epochs": args.pretrain_epochs,
               "learning_rate": args.learning_rate, "pretrain_learning_rate": args.pretrain_learning_rate,
               "batch_size": args.batch_size, "preset": args.preset}
     params = {key: value for key, value in params.items() if value is not None}
     model = DBM(**params, seed=args.seed, progress=False if args.no_progress else None)
-    model.fit(data.values)
+    model.fit(data.values, condition_on=condition_on)
     _save_model(model, args.out, data.columns)
     return 0
 
@@ -210,6 +213,10 @@ def _add_fit_dbm(commands):
     parser.add_argument("--preset", choices=_PRESETS, default=_class_default(DBM, "preset"),
                         help="defaults of the unset options: condgen's, or the seed's "
                         "BoltzmannMachines.jl procedure")
+    parser.add_argument("--condition-on", metavar="NAMES_OR_INDICES",
+                        help="columns the model will be sampled given (e.g. the SNPs, 50:60): fine-tune "
+                        "the conditional likelihood of the other columns given these (default: the "
+                        "joint likelihood of all columns)")
     parser.add_argument("--seed", type=int, metavar="INT", help="random seed (default: fresh entropy)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=_fit_dbm)
