@@ -83,3 +83,24 @@ def test_condgen_defaults_do_not_collapse_on_wide_sparse_data():
         samples = dbm.sample_conditional(test_snps, list(range(100, 120)), steps=50, n_per_row=40, seed=100 + seed)
         worst = conditional_marginal_error(samples[:, :100], truth, n_linked=20).worst_cell.error
         assert worst < 0.2, (seed, worst)
+
+
+def test_conditional_fine_tuning_meets_the_target_on_wide_data():
+    # benchmarks/quality.py's "wide" setting (20 SNPs x 100 genes, 300 rows), data and training
+    # seeds 1-5: the joint fine-tuning's worst cell swings with its random stream (.041 +- .029
+    # over seeds 1-20), fine-tuning the genes given the SNPs measured .019 +- .011 (these seeds:
+    # .018). The target is 0.03 on average; the mean of 5 seeds has a seed-to-seed
+    # standard error of about .005, so 0.03 is over 2 of them above the measured mean, and Monte
+    # Carlo noise (about .004 per cell) is smaller still.
+    params = dict(n_snps=20, n_genes=100, snp_noise=0.05, noise=0.1, activation_prob=0.8)
+    worst = []
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        snps, genes = condgen.simulate_snp_gep(300, n_random_samples=150, seed=rng, **params)
+        test_snps, _ = condgen.simulate_snp_gep(200, n_random_samples=100, seed=rng, **params)
+        truth = bayes_conditional_genes(test_snps, n_samples=200, n_random_samples=100, **params)
+        snp_columns = list(range(100, 120))
+        dbm = condgen.DBM(seed=seed, **SEED_SETTINGS).fit(np.hstack([genes, snps]), condition_on=snp_columns)
+        samples = dbm.sample_conditional(test_snps, snp_columns, steps=50, n_per_row=40, seed=100 + seed)
+        worst.append(conditional_marginal_error(samples[:, :100], truth, n_linked=20).worst_cell.error)
+    assert np.mean(worst) <= 0.03, worst

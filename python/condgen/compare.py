@@ -147,7 +147,7 @@ def default_variants():
                      "condgen's DBM defaults with the seed's layers and epochs: centered "
                      "pre-training, alternating sampler, 10 minibatch updates per fine-tuning epoch "
                      "from learning rate 0.03.", cost=1.2),
-        ModelVariant("dbm-conditional", "DBM (condgen, genes given SNPs)", "dbm", _dbm_default,
+        ModelVariant("dbm-conditional", "DBM (condgen, conditional)", "dbm", _dbm_default,
                      "The same DBM fine-tuned for the conditional likelihood of the genes given the "
                      "SNPs (fit(..., condition_on=SNP columns)): one persistent chain per training "
                      "row with its SNPs clamped.", cost=1.0, conditional=True),
