@@ -658,7 +658,12 @@ class DBM(Estimator):
             3000 sweeps), while the mean-field start, which follows the clamped values, gives
             a worst cell of .041 +- .029 (max .087) over seeds 1-20 instead of .065 +- .067
             (max .269); seed .028 / .028 and weak .049 / .050 are unchanged
-            (``benchmarks/dbm_defaults_study.py``).
+            (``benchmarks/dbm_defaults_study.py``). Where the clamped values leave the free units
+            with several modes, the mean-field state sits in one of them: sampling the seed's
+            SNPs given its genes (seed 1, condgen defaults, 50 sweeps), where group B's SNPs are
+            all 0 or all 1, the mean-field start gives B's SNPs 0.34 (Bayes-optimal 0.82, worst
+            cell .48), the random start 0.68 (.15; .05 after 500 sweeps); ``condgen compare``
+            samples that direction from random chains.
 
         Returns
         -------
