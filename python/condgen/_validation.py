@@ -13,6 +13,7 @@ __all__ = [
     "check_int",
     "check_probability",
     "check_real",
+    "visible_columns",
 ]
 
 
@@ -96,3 +97,22 @@ def check_binary(X: np.ndarray, name: str = "X") -> np.ndarray:
             f"{name} must be binary (0/1), found {X[row, col]!r} at row {row}, column {col}"
         )
     return X
+
+
+def visible_columns(columns, n_visible, name):
+    """Sorted distinct visible column indices from a sequence of indices or a boolean mask of
+    length ``n_visible``; None or an empty sequence gives ``[]``. ``name`` is used in errors."""
+    if columns is None:
+        return []
+    columns = np.asarray(columns)
+    if columns.dtype == np.bool_:
+        if columns.shape != (n_visible,):
+            raise ValueError(f"a boolean {name} mask must have length {n_visible}, got shape {columns.shape}")
+        return [int(i) for i in np.flatnonzero(columns)]
+    if columns.size == 0:
+        return []
+    if columns.ndim != 1 or not np.issubdtype(columns.dtype, np.integer):
+        raise ValueError(f"{name} must be a sequence of visible column indices or a boolean mask")
+    if np.any((columns < 0) | (columns >= n_visible)):
+        raise ValueError(f"{name} indices must be in [0, {n_visible}), got {columns.tolist()}")
+    return sorted({int(i) for i in columns})

@@ -15,7 +15,7 @@ from . import _core
 from ._estimator import Estimator
 from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
-from ._validation import as_matrix, check_binary, check_choice, check_int, check_real
+from ._validation import as_matrix, check_binary, check_choice, check_int, check_real, visible_columns
 from .rbm import BernoulliRBM
 
 __all__ = ["DBM", "TrainLayer"]
@@ -449,7 +449,7 @@ class DBM(Estimator):
         dtype = self._check_dtype()
         X = check_binary(as_matrix(X, "X"), "X")
         n, n_visible = X.shape
-        clamped = _visible_columns(condition_on, n_visible, "condition_on")
+        clamped = visible_columns(condition_on, n_visible, "condition_on")
         if condition_on is not None and not clamped:
             raise ValueError("condition_on names no column: pass None to fine-tune the joint likelihood")
         if len(clamped) == n_visible:
@@ -562,7 +562,7 @@ class DBM(Estimator):
             check_binary(array, f"particles[{k}]")
 
     def _clamp_columns(self, clamp):
-        return _visible_columns(clamp, self.n_features_in_, "clamp")
+        return visible_columns(clamp, self.n_features_in_, "clamp")
 
     def gibbs_sample(self, particles, steps=1, clamp=None, seed=None):
         """Run ``steps`` Gibbs sweeps on ``particles`` in place and return them.
@@ -826,24 +826,6 @@ class DBM(Estimator):
                                                burn_in=burn_in, temperatures=temperatures, seed=seed,
                                                progress=progress)
         return log_prob_lower_bound(self, X, log_partition=log_partition)
-
-
-def _visible_columns(columns, n_visible, name):
-    """Sorted distinct visible column indices from indices or a boolean mask (None: none)."""
-    if columns is None:
-        return []
-    columns = np.asarray(columns)
-    if columns.dtype == np.bool_:
-        if columns.shape != (n_visible,):
-            raise ValueError(f"a boolean {name} mask must have length {n_visible}, got shape {columns.shape}")
-        return [int(i) for i in np.flatnonzero(columns)]
-    if columns.ndim != 1 or not np.issubdtype(columns.dtype, np.integer):
-        if columns.size == 0:
-            return []
-        raise ValueError(f"{name} must be a sequence of visible column indices or a boolean mask")
-    if np.any((columns < 0) | (columns >= n_visible)):
-        raise ValueError(f"{name} indices must be in [0, {n_visible}), got {columns.tolist()}")
-    return sorted({int(i) for i in columns})
 
 
 def _sigmoid(x):

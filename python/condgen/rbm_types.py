@@ -28,7 +28,7 @@ from . import _core
 from ._estimator import Estimator
 from ._progress import progress_bar
 from ._random import as_generator, seed_to_uint64
-from ._validation import as_matrix, check_binary, check_choice, check_int, check_real
+from ._validation import as_matrix, check_binary, check_choice, check_int, check_real, visible_columns
 from .likelihood import LogEstimate, ais_standard_deviation, log_mean_exp
 
 __all__ = [
@@ -268,7 +268,7 @@ class _TypedRBM(Estimator):
         W = model[2]
         V, H = _check_particles(particles, W)
         steps = check_int(steps, "steps", minimum=0)
-        _core.typed_gibbs(*model, V, H, steps, _clamp_columns(clamp, W.shape[0]), seed_to_uint64(seed))
+        _core.typed_gibbs(*model, V, H, steps, visible_columns(clamp, W.shape[0], "clamp"), seed_to_uint64(seed))
         return particles
 
     def sample(self, n, burn_in=50, seed=None):
@@ -421,23 +421,6 @@ def _temperatures(n_temperatures, temperatures):
             or betas[-1] != 1.0 or np.any(np.diff(betas) < 0)):
         raise ValueError("temperatures must be a non-decreasing 1-D sequence from 0.0 to 1.0")
     return np.ascontiguousarray(betas)
-
-
-def _clamp_columns(clamp, n_visible):
-    if clamp is None:
-        return []
-    clamp = np.asarray(clamp)
-    if clamp.dtype == np.bool_:
-        if clamp.shape != (n_visible,):
-            raise ValueError(f"a boolean clamp mask must have length {n_visible}, got shape {clamp.shape}")
-        return [int(i) for i in np.flatnonzero(clamp)]
-    if clamp.size == 0:
-        return []
-    if clamp.ndim != 1 or not np.issubdtype(clamp.dtype, np.integer):
-        raise ValueError("clamp must be a sequence of visible column indices or a boolean mask")
-    if np.any((clamp < 0) | (clamp >= n_visible)):
-        raise ValueError(f"clamp indices must be in [0, {n_visible}), got {clamp.tolist()}")
-    return sorted({int(i) for i in clamp})
 
 
 def _check_particles(particles, W):
