@@ -437,9 +437,9 @@ class DBM(Estimator):
             of its mean-field hiddens), and the minibatch rows' chains give the negative
             statistics, so ``n_particles`` is not used. The fitted DBM then models the other
             columns given these; samples of these columns (the reverse direction, or
-            unconditional ones) come from an untrained marginal. On ``benchmarks/quality.py``'s
-            "wide" setting (20 SNPs x 100 genes, 300 rows) this removes most of the
-            run-to-run spread of the joint fine-tuning (see the notes of
+            unconditional ones) come from a marginal that fine-tuning no longer fits. On
+            ``benchmarks/quality.py``'s "wide" setting (20 SNPs x 100 genes, 300 rows) this
+            removes most of the run-to-run spread of the joint fine-tuning (see the notes of
             ``benchmarks/dbm_defaults_study.py``).
 
         Returns
