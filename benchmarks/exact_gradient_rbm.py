@@ -5,18 +5,39 @@ With few hidden units the hidden states can be enumerated, so the model's expect
 with them the likelihood gradient, are exact (no Gibbs chains, no mean-field), and so is the
 conditional ``P(gene_j = 1 | SNPs)`` of the fitted RBM (the genes summed out analytically per
 hidden state). The RBM is trained on quality.py's training rows (genes, then SNPs) by full-batch
-Adam and measured with quality.py's worst cell on its test rows (exact probabilities, no
-sampling noise), plus the mean conditional of the linked genes on the first quarter (A), second
-quarter (B) and second half (C) of the training rows along the way.
+ascent on the joint log-likelihood or on the conditional one, ``log p(genes | SNPs)`` (what
+``DBM.fit(X, condition_on=snp_columns)`` fine-tunes), with Adam or plain gradient steps, from
+small random weights or from condgen's centered pre-training of a DBM's first layer. It is
+measured with quality.py's worst cell on its test rows (exact probabilities, no sampling noise),
+plus the mean conditional of the linked genes on the first quarter (A), second quarter (B) and
+second half (C) of the training rows along the way.
 
     python benchmarks/exact_gradient_rbm.py [--family weak] [--hidden 10] [--steps 20000]
-        [--learning-rate 0.01] [--seeds 1-3]
+        [--learning-rate 0.01] [--objective joint|conditional] [--optimizer adam|sgd]
+        [--init random|pretrained] [--seeds 1-3]
 
-Run of 2026-12-06 (weak, 10 hidden units, 20,000 steps at 0.01): worst cell .013, .014, .039
-on seeds 1-3 (condgen's DBM defaults: .049 +- .020 over seeds 1-20); on seed 1's training rows
-A/linked 0.324 after 2,000 steps, 0.346 after 4,000, 0.353 after 6,000, 0.361 from 10,000 on
-(Bayes-optimal 0.354, observed 0.411), C/linked 0.300 -> 0.276 (0.280). 4,000 steps with 12
-hidden units give .029, .028, .033; with 4 hidden units .030, .048, .049.
+Runs of 2026-12-06, weak, 10 hidden units, worst cell on seeds 1-3 (condgen's DBM: defaults
+.049 +- .020, conditional fine-tuning .052 +- .018 over seeds 1-20, both with A/linked about -.04
+and C/linked about +.04):
+
+* joint, Adam at 0.01, 20,000 steps: .013, .014, .039. On seed 1's training rows A/linked 0.324
+  after 2,000 steps, 0.346 after 4,000, 0.353 after 6,000, 0.361 from 10,000 on (Bayes-optimal
+  0.354, observed 0.411), C/linked 0.300 -> 0.276 (0.280). 4,000 steps with 12 hidden units give
+  .029, .028, .033; with 4 hidden units .030, .048, .049.
+* conditional, plain gradient steps at 0.3, 3,000 steps: .051, .059, .084 from random weights
+  (A/linked -.039 to -.045, C/linked +.046 to +.054: the DBM's bias), .046, .027, .047 from the
+  pre-trained start. So the bias appears without any sampling: gradient steps on the exact
+  gradient are this slow in the direction that tells group A from group C.
+* conditional, Adam at 0.03, 1,500 steps: .033, .044, .081 from random weights, .031, .017, .038
+  from the pre-trained start (A/linked 0.307 -> 0.333 on seed 1). Adam gets there through large
+  weights (SNP weights up to 17, hidden biases up to 24 on seed 1), and it needs the exact
+  gradient: in the numpy prototype of the DBM's conditional fine-tuning, Adam on the sampled
+  gradient gave weak .052 (0.01) and .071 (0.03) over seeds 1-5, and .050 with full-batch
+  updates (300 chains, 1,000 updates, 10x the fine-tuning cost).
+
+So on weak-300 even exact maximisation of the likelihood of a small RBM lands near 0.03 only
+after thousands of full-batch Adam steps, and the sampled gradient within the fit-time budget
+(about 1,000 minibatch updates) does not get there.
 """
 
 from __future__ import annotations
@@ -32,6 +53,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from quality import simulate  # noqa: E402
 
+import condgen  # noqa: E402
 from condgen.metrics import conditional_marginal_error  # noqa: E402
 
 
@@ -55,23 +77,62 @@ class ExactRBM:
         self.rng = np.random.default_rng(seed)
         self.states = np.array(list(itertools.product([0.0, 1.0], repeat=n_hidden)))
 
-    def fit(self, X, steps, learning_rate, report=None, every=2000):
-        n, n_visible = X.shape
+    def init_random(self, X):
         mean = X.mean(axis=0)
-        self.W = self.rng.normal(0.0, 0.01, (n_visible, self.n_hidden))
+        self.W = self.rng.normal(0.0, 0.01, (X.shape[1], self.n_hidden))
         self.b = np.log((mean + 1e-3) / (1.0 - mean + 1e-3))
         self.c = np.zeros(self.n_hidden)
+        return self
+
+    def init_pretrained(self, X, seed):
+        """The start condgen's DBM gives its first layer: centered PCD, batch 1, 300 epochs at 0.002."""
+        rbm = condgen.BernoulliRBM(n_hidden=self.n_hidden, epochs=300, learning_rate=0.002, batch_size=1,
+                                   centering=True, seed=seed).fit(X)
+        self.W, self.b, self.c = rbm.weights_.copy(), rbm.visible_bias_.copy(), rbm.hidden_bias_.copy()
+        return self
+
+    def joint_gradient(self, X):
+        """Gradient of the mean log-likelihood of the rows X in (W, b, c)."""
+        n = len(X)
+        hidden = _sigmoid(X @ self.W + self.c)
+        inputs = self.states @ self.W.T + self.b  # visible inputs per hidden state
+        p = np.exp(_log_normalise(self.states @ self.c + _softplus(inputs).sum(axis=1), 0))
+        visible = _sigmoid(inputs)  # E[v | h]
+        return (X.T @ hidden / n - (visible * p[:, None]).T @ self.states,
+                X.mean(axis=0) - p @ visible, hidden.mean(axis=0) - p @ self.states)
+
+    def conditional_gradient(self, X, n_first):
+        """Gradient of the mean of log p(X[:, :n_first] | X[:, n_first:]) in (W, b, c).
+
+        Given the conditioning columns s, p(h | s) is proportional to exp(c h + s W_s h) prod_j
+        (1 + exp(b_j + W_j h)) over the free columns j, so the negative phase is an enumeration
+        per row; the conditioning columns' own biases do not enter (their gradient is zero).
+        """
+        n = len(X)
+        hidden = _sigmoid(X @ self.W + self.c)
+        free = self.states @ self.W[:n_first].T + self.b[:n_first]
+        log_p = (X[:, n_first:] @ self.W[n_first:] @ self.states.T + self.states @ self.c
+                 + _softplus(free).sum(axis=1))
+        p = np.exp(_log_normalise(log_p, 1))  # rows x hidden states
+        expected_hidden = p @ self.states
+        per_state = p.sum(axis=0)
+        grad_W = np.empty_like(self.W)
+        grad_W[:n_first] = (X[:, :n_first].T @ hidden - (_sigmoid(free) * per_state[:, None]).T @ self.states) / n
+        grad_W[n_first:] = X[:, n_first:].T @ (hidden - expected_hidden) / n
+        grad_b = np.zeros_like(self.b)
+        grad_b[:n_first] = X[:, :n_first].mean(axis=0) - per_state @ _sigmoid(free) / n
+        return grad_W, grad_b, (hidden - expected_hidden).mean(axis=0)
+
+    def fit(self, X, steps, learning_rate, gradient, optimizer="adam", report=None, every=2000):
+        """Full-batch ascent on gradient(X): Adam, or plain gradient steps at a flat rate ("sgd")."""
         params = [self.W, self.b, self.c]
         m = [np.zeros_like(p) for p in params]
         v = [np.zeros_like(p) for p in params]
         for t in range(1, steps + 1):
-            hidden = _sigmoid(X @ self.W + self.c)
-            inputs = self.states @ self.W.T + self.b  # visible inputs per hidden state
-            p = np.exp(_log_normalise(self.states @ self.c + _softplus(inputs).sum(axis=1), 0))
-            visible = _sigmoid(inputs)  # E[v | h]
-            grads = (X.T @ hidden / n - (visible * p[:, None]).T @ self.states,
-                     mean - p @ visible, hidden.mean(axis=0) - p @ self.states)
-            for param, g, m_i, v_i in zip(params, grads, m, v):  # Adam, ascent
+            for param, g, m_i, v_i in zip(params, gradient(X), m, v):
+                if optimizer == "sgd":
+                    param += learning_rate * g
+                    continue
                 m_i *= 0.9
                 m_i += 0.1 * g
                 v_i *= 0.999
@@ -98,8 +159,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", default="weak", help="quality.py's family (300 training rows)")
     parser.add_argument("--hidden", type=int, default=10, help="hidden units (2**hidden states are enumerated)")
-    parser.add_argument("--steps", type=int, default=20000, help="full-batch Adam steps")
+    parser.add_argument("--steps", type=int, default=20000, help="full-batch steps")
     parser.add_argument("--learning-rate", type=float, default=0.01)
+    parser.add_argument("--objective", choices=["joint", "conditional"], default="joint",
+                        help="log p(genes, SNPs) or log p(genes | SNPs)")
+    parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam",
+                        help="Adam, or plain gradient steps at the flat learning rate")
+    parser.add_argument("--init", choices=["random", "pretrained"], default="random",
+                        help="small random weights, or condgen's centered pre-training of a DBM's first layer")
     parser.add_argument("--seeds", default="1-3", help="range 'a-b'")
     args = parser.parse_args(argv)
     for seed in _seeds(args.seeds):
@@ -108,13 +175,23 @@ def main(argv=None):
         X = np.hstack([genes, snps])
         quarter, half = len(X) // 4, len(X) // 2
         rbm = ExactRBM(args.hidden, seed)
+        if args.init == "random":
+            rbm.init_random(X)
+        else:
+            rbm.init_pretrained(X, seed)
+        if args.objective == "joint":
+            gradient = rbm.joint_gradient
+        else:
+            def gradient(X, rbm=rbm, n_genes=n_genes):
+                return rbm.conditional_gradient(X, n_genes)
 
         def report(step, rbm=rbm, snps=snps, n_genes=n_genes, n_snps=n_snps, quarter=quarter, half=half):
             linked = rbm.conditional_first(snps, n_genes)[:, :n_snps]
             print(f"  seed {seed} step {step}: training rows' linked genes A {linked[:quarter].mean():.3f} "
                   f"B {linked[quarter:half].mean():.3f} C {linked[half:].mean():.3f}", flush=True)
 
-        rbm.fit(X, args.steps, args.learning_rate, report=report, every=max(1, args.steps // 10))
+        rbm.fit(X, args.steps, args.learning_rate, gradient, args.optimizer, report=report,
+                every=max(1, args.steps // 10))
         error = conditional_marginal_error(rbm.conditional_first(test_snps, n_genes), truth, n_linked=n_snps)
         signed = ", ".join(f"{g}/{b} {c.frequency - c.truth:+.3f}" for (g, b), c in error.cells.items())
         print(f"{args.family} seed {seed}: worst cell {error.worst_cell.error:.3f} ({signed})", flush=True)

@@ -55,7 +55,9 @@ weak-300   .105+-.029 3.3  .028+-.025 3.3  .104+-.021 .43  .051+-.017 .57  .055+
 Fit time ratios dbm_conditional / dbm_jl: 1.05, 1.17, 1.10, 1.10, 1.06 (dbm_defaults / dbm_jl:
 1.56, 1.13, 0.95, 1.47, 1.32). Issue 10's 0.03 is met by ``dbm_conditional`` on every setting
 but weak-300, where the bias described below stays (``exact_gradient_rbm.py``: an RBM trained
-by the exact gradient does reach it, after thousands of full-batch Adam steps).
+by the exact gradient does reach it, after thousands of full-batch Adam steps; plain gradient
+steps on the exact conditional gradient show the same bias, so it is an optimisation limit, not
+a sampling one).
 
 Full run of 2026-11-25 (5 seeds, 1 thread, load average 1.3-3.1 on 2 cores from other jobs;
 branch ``dbmq`` after merging main at 46d2de8: CGAN defaults with Adam at 2e-3, DBM defaults with
