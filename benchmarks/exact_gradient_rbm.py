@@ -31,9 +31,10 @@ and C/linked about +.04):
 * conditional, Adam at 0.03, 1,500 steps: .033, .044, .081 from random weights, .031, .017, .038
   from the pre-trained start (A/linked 0.307 -> 0.333 on seed 1). Adam gets there through large
   weights (SNP weights up to 17, hidden biases up to 24 on seed 1), and it needs the exact
-  gradient: in the numpy prototype of the DBM's conditional fine-tuning, Adam on the sampled
-  gradient gave weak .052 (0.01) and .071 (0.03) over seeds 1-5, and .050 with full-batch
-  updates (300 chains, 1,000 updates, 10x the fine-tuning cost).
+  gradient: Adam on the DBM's sampled conditional gradient (``dbm_defaults_study.py``'s
+  ``conditional_adam`` variants, seeds 1-5) gives weak .056 (0.01) and .059 (0.03), and .053
+  with 1,000 full-batch updates of all 300 chains, against .055 for the conditional
+  fine-tuning's plain steps; the bias stays (A/linked -.04, C/linked +.045).
 
 So on weak-300 even exact maximisation of the likelihood of a small RBM lands near 0.03 only
 after thousands of full-batch Adam steps, and the sampled gradient within the fit-time budget
