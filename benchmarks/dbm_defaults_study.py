@@ -102,9 +102,13 @@ Adam instead of plain steps on the conditional fine-tuning's sampled gradient (n
 schedule; ``conditional_adam0.01_full``: 1,000 full-batch updates of all 300 chains), weak,
 seeds 1-5, 2026-12-06: .056 +- .012, .059 +- .020 and .053 +- .016 against .055 +- .014 for
 ``conditional``, the same bias in each (A/linked -.037 to -.046, C/linked +.042 to +.055).
-``exact_gradient_rbm.py`` shows why: on the exact conditional gradient of a small RBM, plain
-steps leave the same bias after 3,000 full-batch steps, and Adam removes it only with the exact
-gradient and large weights.
+These decaying schedules move the parameters much less than the exact-gradient runs of
+``exact_gradient_rbm.py`` (1,500 Adam steps at 0.03); a flat 0.03 for 1,500 updates
+(``conditional_adam0.03_flat``, minibatches; ``conditional_adam0.03_flat_full``, all 300 chains
+per update) breaks group B instead: .183 +- .105 and .138 +- .056 (B/linked -.16 and -.09).
+``exact_gradient_rbm.py`` shows why plain steps stop short: on the exact conditional gradient of
+a small RBM they leave the same bias after 3,000 full-batch steps, and Adam removes it only with
+the exact gradient and large weights.
 """
 
 from __future__ import annotations
@@ -163,6 +167,10 @@ VARIANTS = {
     "conditional_adam0.01": dict(conditional=True, numpy_adam=0.01),
     "conditional_adam0.03": dict(conditional=True, numpy_adam=0.03),
     "conditional_adam0.01_full": dict(conditional=True, numpy_adam=0.01, batch_size=300, epochs=1000),
+    "conditional_adam0.03_flat": dict(conditional=True, numpy_adam=0.03, epochs=150,
+                                      fine_tune_learning_rates=[0.03] * 150),
+    "conditional_adam0.03_flat_full": dict(conditional=True, numpy_adam=0.03, batch_size=300, epochs=1500,
+                                           fine_tune_learning_rates=[0.03] * 1500),
     "random_start_s1": dict(sample_start="random", fine_tune_stream=1),
     "random_start_s2": dict(sample_start="random", fine_tune_stream=2),
     **{name: dict(sample_start="random", **params) for name, params in {
