@@ -275,3 +275,15 @@ def test_expected_marginal_error_of_a_perfect_sampler():
     assert np.mean(maes) == pytest.approx(expected_marginal_error(truth, 7), abs=4 * np.std(maes) / 20)
     with pytest.raises(ValueError, match="probabilities"):
         expected_marginal_error([[1.5]], 3)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 40, 41, 500])
+def test_expected_marginal_error_matches_the_binomial_sum(n):
+    """de Moivre's closed form against the direct sum over the Binomial(n, t) pmf."""
+    import math
+
+    truth = np.concatenate([np.random.default_rng(n).random(30), [0.0, 1.0, 0.5, 0.25, 0.1, 1 / n]])
+    k = np.arange(n + 1)
+    pmf = np.array([[math.comb(n, i) * t**i * (1 - t) ** (n - i) for i in k] for t in truth])
+    direct = np.mean((pmf * np.abs(k / n - truth[:, None])).sum(axis=1))
+    assert expected_marginal_error(truth, n) == pytest.approx(direct, rel=1e-10, abs=1e-15)

@@ -396,7 +396,10 @@ def conditional_marginal_error(samples, truth, groups=None, blocks=None, n_linke
     if np.any((truth < 0) | (truth > 1)):
         raise ValueError("truth must hold probabilities in [0, 1]")
     n_rows, n_columns = truth.shape
-    values = np.asarray(samples, dtype=np.float64)
+    try:
+        values = np.asarray(samples, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("samples must be a numeric array of generated values") from None
     if values.ndim == 2:
         if values.shape[0] % n_rows:
             raise ValueError(f"samples has {values.shape[0]} rows, not a multiple of truth's {n_rows} rows")
@@ -454,9 +457,9 @@ def expected_marginal_error(truth, n_per_row) -> float:
 
     A sampler of the true distribution draws ``n_per_row`` Bernoulli values per entry, so its
     frequency is ``Binomial(n_per_row, t) / n_per_row`` and its expected MAE is the mean over the
-    entries of ``E|Binomial(n, t) / n - t|`` (computed exactly). This is the floor that a model's
-    MAE at the same ``n_per_row`` can be compared with; with ``n_per_row = 1`` it is the mean of
-    ``2 t (1 - t)``, the error of observed data.
+    entries of ``E|Binomial(n, t) / n - t|`` (computed exactly, by de Moivre's formula). This is
+    the floor that a model's MAE at the same ``n_per_row`` can be compared with; with
+    ``n_per_row = 1`` it is the mean of ``2 t (1 - t)``, the error of observed data.
 
     Parameters
     ----------
@@ -471,13 +474,15 @@ def expected_marginal_error(truth, n_per_row) -> float:
     if truth.size == 0 or not np.all(np.isfinite(truth)) or np.any((truth < 0) | (truth > 1)):
         raise ValueError("truth must be a non-empty array of probabilities in [0, 1]")
     n = check_int(n_per_row, "n_per_row", minimum=1)
-    k = np.arange(n + 1)
-    log_choose = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in k])
-    t = truth[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_pmf = (log_choose + np.where(k > 0, k * np.log(t), 0.0)
-                   + np.where(k < n, (n - k) * np.log1p(-t), 0.0))
-    return float(np.mean((np.exp(log_pmf) * np.abs(k / n - t)).sum(axis=1)))
+    # de Moivre's mean absolute deviation of Binomial(n, t): E|X - n t| = 2 m C(n, m) t^m (1 - t)^(n - m + 1)
+    # with m = floor(n t) + 1; zero at t = 0 and t = 1.
+    inner = truth[(truth > 0) & (truth < 1)]
+    m = np.floor(n * inner) + 1
+    distinct, index = np.unique(m, return_inverse=True)
+    log_choose = np.array([math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) for k in distinct])
+    log_deviation = (math.log(2.0) + np.log(m) + log_choose[index] + m * np.log(inner)
+                     + (n - m + 1) * np.log1p(-inner))
+    return float(np.exp(log_deviation).sum() / n / truth.size)
 
 
 # ------------------------------------------------------------------------------------------------
