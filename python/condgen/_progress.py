@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 
 def progress_enabled(progress) -> bool:
     """Resolve a ``progress`` argument: True/False as given, None = only in an interactive terminal."""
     if progress is None:
         return bool(getattr(sys.stderr, "isatty", lambda: False)())
+    if not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"progress must be True, False or None, got {progress!r}")
     return bool(progress)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from . import _core
 from ._progress import progress_bar, show_monitor
 from ._random import seed_to_uint64
-from ._validation import as_matrix, check_choice, check_int, check_real
+from ._validation import as_matrix, check_bool, check_choice, check_int, check_real
 
 __all__ = ["CGAN"]
 
@@ -395,8 +395,8 @@ class CGAN:
             raise ValueError("X must have values in [0, 1]: the generator's outputs are probabilities")
         n_samples = X.shape[0]
         batch_size = check_int(self.batch_size, "batch_size", minimum=1, maximum=n_samples)
-        if not isinstance(self.reshuffle, (bool, np.bool_)):
-            raise ValueError(f"reshuffle must be True or False, got {self.reshuffle!r}")
+        check_bool(self.reshuffle, "reshuffle")
+        check_bool(self.warm_start, "warm_start")
         if self.monitor is not None and not callable(self.monitor):
             raise ValueError("monitor must be None or a callable monitor(cgan, epoch)")
         seed = seed_to_uint64(self.seed)
@@ -459,7 +459,7 @@ class CGAN:
         self._check_fitted()
         kind = check_choice(kind, "kind", KINDS)
         layers = self.generator_weights_
-        if average and self.generator_average_weights_ is not None:
+        if check_bool(average, "average") and self.generator_average_weights_ is not None:
             layers = self.generator_average_weights_
         dtype = layers[0][0].dtype
         y = as_matrix(y, "y", dtype=dtype, n_columns=self.n_y_)

@@ -268,7 +268,7 @@ def _add_fit_cgan(commands):
 def _load(path, family):
     from .persist import ModelFileError, load, read_metadata
 
-    metadata = read_metadata(path)
+    metadata = read_metadata(path)  # checks the class too
     if family == "cgan" and metadata["class"] != "CGAN":
         raise ModelFileError(path, f"a {metadata['class']}, but this command needs a CGAN")
     if family == "bm" and metadata["class"] not in ("DBM", "BernoulliRBM"):

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from ._random import as_generator
-from ._validation import as_matrix, check_int, check_probability, check_real
+from ._validation import as_matrix, check_bool, check_int, check_probability, check_real
 
 __all__ = [
     "bars_and_stripes",
@@ -151,7 +151,10 @@ def one_or_none_decode(Xb, categories):
             raise ValueError(f"Xb has {Xb.shape[1]} columns, not a multiple of categories - 1 = {k - 1}")
         ks = [k] * (Xb.shape[1] // (k - 1))
     else:
-        ks = _categories(categories, len(list(categories)))
+        if not hasattr(categories, "__iter__"):
+            raise ValueError(f"categories must be an int or a sequence of ints, got {categories!r}")
+        categories = list(categories)  # an iterator is read once
+        ks = _categories(categories, len(categories))
         if sum(k - 1 for k in ks) != Xb.shape[1]:
             raise ValueError(f"Xb has {Xb.shape[1]} columns but the categories need {sum(k - 1 for k in ks)}")
     out = np.zeros((Xb.shape[0], len(ks)))
@@ -281,8 +284,7 @@ def curve_bundles(n_bundles=3, n_per_bundle=50, n_variables=10, noise_sd=0.05, a
     n_variables = check_int(n_variables, "n_variables", minimum=2)
     noise_sd = check_real(noise_sd, "noise_sd", minimum=0.0)
     p_break = check_probability(p_break, "p_break")
-    if not isinstance(add_labels, (bool, np.bool_)):
-        raise ValueError(f"add_labels must be True or False, got {add_labels!r}")
+    check_bool(add_labels, "add_labels")
     rng = as_generator(seed)
     grid = np.arange(n_variables)
     prototypes = np.empty((n_bundles, n_variables))

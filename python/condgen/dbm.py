@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import numbers
 import warnings
 
 import numpy as np
@@ -15,7 +14,8 @@ from . import _core
 from ._estimator import Estimator
 from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
-from ._validation import as_matrix, check_binary, check_choice, check_int, check_real, visible_columns
+from ._validation import (as_matrix, check_binary, check_choice, check_int, check_real, check_unit_interval,
+                          learning_rate_schedule, visible_columns)
 from .rbm import BernoulliRBM
 
 __all__ = ["DBM", "TrainLayer"]
@@ -61,13 +61,13 @@ def _train_layers(pretrain_layers, n_hiddens, default_n_hiddens):
     clear errors for anything else or for both disagreeing."""
     if pretrain_layers is None:
         n_hiddens = default_n_hiddens if n_hiddens is None else n_hiddens
-        if isinstance(n_hiddens, (numbers.Integral, str)):
+        if isinstance(n_hiddens, (str, bytes)) or not hasattr(n_hiddens, "__iter__"):
             raise ValueError(f"n_hiddens must be a sequence of ints, got {n_hiddens!r}")
         layers = [TrainLayer(n_hidden=n) for n in n_hiddens]
         if not layers:
             raise ValueError("n_hiddens must not be empty: name at least one hidden layer")
         return layers
-    if isinstance(pretrain_layers, (TrainLayer, dict, str)):
+    if isinstance(pretrain_layers, (TrainLayer, dict, str, bytes)) or not hasattr(pretrain_layers, "__iter__"):
         raise ValueError("pretrain_layers must be a sequence of TrainLayer or dict, one per layer")
     layers = []
     for i, layer in enumerate(pretrain_layers):
@@ -365,10 +365,7 @@ class DBM(Estimator):
         if self.fine_tune_learning_rates is None:
             rates = [learning_rate * 11.0 / (10.0 + epoch) for epoch in range(1, epochs + 1)]
         else:
-            rates = [check_real(r, "fine_tune_learning_rates", minimum=0.0)
-                     for r in self.fine_tune_learning_rates]
-            if len(rates) < epochs:
-                raise ValueError(f"fine_tune_learning_rates has {len(rates)} values but epochs is {epochs}")
+            rates = learning_rate_schedule(self.fine_tune_learning_rates, epochs, "fine_tune_learning_rates")
         if self.batch_size is None:
             batch_size = n_rows if jl else max(1, math.ceil(n_rows / _UPDATES_PER_EPOCH))
         else:
@@ -414,6 +411,8 @@ class DBM(Estimator):
             for field, default in defaults.items():
                 value = getattr(layer, field)
                 spec[field] = default if value is None else value
+            spec["learning_rate"] = check_real(spec["learning_rate"], f"pre-training learning rate of layer {i}",
+                                               minimum=0.0)
             specs.append(spec)
         return specs
 
@@ -738,9 +737,7 @@ class DBM(Estimator):
         """
         self._check_fitted()
         dtype = self.layers_[0].weights_.dtype
-        X = as_matrix(X, "X", n_columns=self.n_features_in_)
-        if np.any((X < 0) | (X > 1)):
-            raise ValueError("X must hold values in [0, 1]")
+        X = check_unit_interval(as_matrix(X, "X", n_columns=self.n_features_in_), "X")
         X = np.ascontiguousarray(X, dtype=dtype)
         tol = check_real(self.mean_field_tol, "mean_field_tol", minimum=0.0)
         max_iter = check_int(self.mean_field_max_iter, "mean_field_max_iter", minimum=1)

@@ -142,15 +142,15 @@ def _read_npy(path: Path):
         array = np.load(path, allow_pickle=False)
     except OSError as error:
         raise DataFileError(path, error.strerror or str(error)) from None
-    except ValueError as error:
-        raise DataFileError(path, f"not a readable .npy file ({error})") from None
+    except (ValueError, EOFError) as error:
+        raise DataFileError(path, f"not a readable .npy file ({error or 'empty file'})") from None
     if isinstance(array, np.lib.npyio.NpzFile) or not isinstance(array, np.ndarray):
         raise DataFileError(path, "not a .npy array file")
     if array.ndim != 2:
         raise DataFileError(path, f"expected a 2-D array with samples in rows, got shape {array.shape}")
     if array.size == 0:
         raise DataFileError(path, f"the array is empty (shape {array.shape})")
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+    if array.dtype.kind not in "biuf":  # not complex, timedelta, strings or objects
         raise DataFileError(path, f"expected a numeric array, got dtype {array.dtype}")
     values = np.ascontiguousarray(array, dtype=np.float64)
     bad = ~np.isfinite(values)
@@ -223,6 +223,8 @@ def write_table(path, values, columns=None) -> Path:
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError(f"values must be a 2-D array, got shape {values.shape}")
+    if columns is not None and (isinstance(columns, (str, bytes)) or not hasattr(columns, "__len__")):
+        raise ValueError(f"columns must be a sequence of column names, got {columns!r}")
     if columns is not None and len(columns) != values.shape[1]:
         raise ValueError(f"columns has {len(columns)} names for {values.shape[1]} columns")
     if path.parent != Path():

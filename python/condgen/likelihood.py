@@ -34,7 +34,7 @@ import numpy as np
 from . import _core
 from ._progress import progress_bar
 from ._random import as_generator, seed_to_uint64
-from ._validation import as_matrix, check_binary, check_choice, check_int
+from ._validation import as_matrix, check_binary, check_choice, check_int, check_real, check_unit_interval
 
 __all__ = [
     "LogEstimate",
@@ -67,6 +67,8 @@ class LogEstimate(NamedTuple):
 def log_mean_exp(x, axis=None):
     """``log(mean(exp(x)))`` without overflow."""
     x = np.asarray(x, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError("log_mean_exp needs at least one value")
     top = np.max(x, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     result = np.log(np.mean(np.exp(x - top), axis=axis, keepdims=True)) + top
@@ -154,7 +156,10 @@ def _temperatures(n_temperatures, temperatures):
     if temperatures is None:
         n_temperatures = check_int(n_temperatures, "n_temperatures", minimum=1)
         return np.linspace(0.0, 1.0, n_temperatures + 1)
-    betas = np.asarray(temperatures, dtype=np.float64)
+    try:
+        betas = np.asarray(temperatures, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"temperatures must be a sequence of numbers, got {temperatures!r}") from None
     if (betas.ndim != 1 or betas.size < 2 or not np.all(np.isfinite(betas)) or betas[0] != 0.0
             or betas[-1] != 1.0 or np.any(np.diff(betas) < 0)):
         raise ValueError("temperatures must be a non-decreasing 1-D sequence from 0.0 to 1.0")
@@ -262,12 +267,11 @@ _log_partition = log_partition  # for functions whose `log_partition` argument s
 def _as_log_estimate(value, name) -> LogEstimate:
     if isinstance(value, LogEstimate):
         return value
-    if isinstance(value, tuple) and len(value) == 2:
-        return LogEstimate(float(value[0]), float(value[1]))
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return LogEstimate(value, 0.0)
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be a LogEstimate, a pair (value, sd) or a number, got {value!r}")
+        return LogEstimate(check_real(value[0], name), check_real(value[1], f"the sd of {name}", minimum=0.0))
+    return LogEstimate(check_real(value, name), 0.0)
 
 
 def _hidden_log_partitions(weights, biases, bottom, betas, n_particles, burn_in, seed, progress):
@@ -380,7 +384,11 @@ def log_prob_lower_bound(dbm, X, log_partition=None, mean_field=None, **ais_kwar
         mu = mu[1:]
     if len(mu) != len(layers):
         raise ValueError(f"mean_field must hold one array per hidden layer ({len(layers)}), got {len(mu)}")
-    mu = [X] + [np.asarray(m, dtype=np.float64) for m in mu]
+    mu = [X] + [check_unit_interval(as_matrix(m, f"mean_field[{l}]", n_columns=W.shape[1]), f"mean_field[{l}]")
+                for l, (m, (W, _, _)) in enumerate(zip(mu, layers))]
+    for l, m in enumerate(mu[1:]):
+        if m.shape[0] != X.shape[0]:
+            raise ValueError(f"mean_field[{l}] has {m.shape[0]} rows, X has {X.shape[0]}")
     bound = np.zeros(X.shape[0])
     for l, (W, b, c) in enumerate(layers, start=1):
         bound += np.einsum("ni,ij,nj->n", mu[l - 1], W, mu[l]) + mu[l - 1] @ b + mu[l] @ c

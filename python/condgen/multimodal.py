@@ -23,7 +23,8 @@ from . import _core
 from ._estimator import Estimator
 from ._progress import progress_bar
 from ._random import as_generator, seed_to_uint64
-from ._validation import as_matrix, check_binary, check_choice, check_int, check_real
+from ._validation import (as_matrix, check_binary, check_choice, check_int, check_real, check_unit_interval,
+                          visible_columns)
 from .dbm import _train_layers
 from .likelihood import (
     LogEstimate,
@@ -36,6 +37,7 @@ from .likelihood import (
     log_partition_zero_weights,
 )
 from .rbm import BernoulliRBM
+from .rbm_types import _TypedRBM
 
 __all__ = ["MultimodalDBM", "PartitionedRBM", "join_dbms", "join_rbms"]
 
@@ -48,6 +50,9 @@ def _zero_weight_log_partition(rbm):
     if isinstance(rbm, BernoulliRBM):
         return log_partition_zero_weights(rbm)
     return rbm.log_partition_zero_weights()
+
+
+_RBM_CLASSES = (BernoulliRBM, _TypedRBM)  # the parts a PartitionedRBM can hold
 
 
 def _n_hidden(rbm):
@@ -76,6 +81,18 @@ def _check_visible_values(rbm, V, name):
         check_binary(V, name)
     else:
         rbm._check_visible(V, name)
+
+
+def _check_visible_range(rbm, V, name):
+    """Raise ValueError unless V holds visible values or expectations of the unit types (Bernoulli
+    blocks in [0, 1], the typed RBMs' value ranges)."""
+    if isinstance(rbm, PartitionedRBM):
+        for part, r in zip(rbm.parts_, rbm.visible_ranges_):
+            _check_visible_range(part, V[:, r], f"{name} (columns {r.start}..{r.stop - 1})")
+    elif isinstance(rbm, BernoulliRBM):
+        check_unit_interval(V, name)
+    else:
+        rbm._check_range(V, name)
 
 
 def _hidden_input(rbm, V):
@@ -152,9 +169,18 @@ class PartitionedRBM(Estimator):
                 raise ValueError(f"{name} does not match the parts' sizes")
 
     def _block_sizes(self, n_columns):
+        if isinstance(self.parts, (str, bytes)) or not hasattr(self.parts, "__iter__"):
+            raise ValueError(f"parts must be a sequence of RBM estimators, got {self.parts!r}")
         parts = list(self.parts)
         if not parts:
             raise ValueError("parts must contain at least one RBM")
+        for i, part in enumerate(parts):
+            if not isinstance(part, _RBM_CLASSES):
+                raise ValueError(f"parts[{i}] must be an RBM (BernoulliRBM or one of condgen's typed RBMs), got "
+                                 f"a {type(part).__name__}")
+        if self.n_visibles is not None and (isinstance(self.n_visibles, (str, bytes))
+                                            or not hasattr(self.n_visibles, "__iter__")):
+            raise ValueError(f"n_visibles must be a sequence of ints (or None entries), got {self.n_visibles!r}")
         sizes = [None] * len(parts) if self.n_visibles is None else list(self.n_visibles)
         if len(sizes) != len(parts):
             raise ValueError(f"n_visibles has {len(sizes)} entries but there are {len(parts)} parts")
@@ -184,8 +210,6 @@ class PartitionedRBM(Estimator):
         rng = None if seed is None else as_generator(seed)
         fitted, start = [], 0
         for i, (part, size) in enumerate(zip(self.parts, sizes)):
-            if not hasattr(part, "fit"):
-                raise ValueError(f"parts[{i}] must be an RBM estimator, got {part!r}")
             part = copy.deepcopy(part)
             if up_factor is not None:
                 part.up_factor = up_factor
@@ -285,7 +309,15 @@ class PartitionedRBM(Estimator):
     def gibbs(self, particles, steps=1, seed=None):
         """Alternating Gibbs steps on ``(V, H)`` in place, each part on its own blocks."""
         self._check_fitted()
-        V, H = particles
+        try:
+            V, H = particles
+        except (TypeError, ValueError):
+            raise ValueError("particles must be a pair (V, H) of arrays, e.g. from init_particles") from None
+        for name, array, units in (("visible", V, self.n_visible_), ("hidden", H, self.n_hidden_)):
+            if not isinstance(array, np.ndarray) or array.ndim != 2 or array.shape[1] != units:
+                raise ValueError(f"{name} particles must be a 2-D array with {units} columns")
+        if V.shape[0] != H.shape[0]:
+            raise ValueError(f"visible and hidden particles have different numbers of rows: {len(V)} and {len(H)}")
         rng = as_generator(seed)
         for part, vr, hr in zip(self.parts_, self.visible_ranges_, self.hidden_ranges_):
             dtype = np.asarray(part.weights_).dtype
@@ -646,6 +678,7 @@ class MultimodalDBM(Estimator):
         """
         self._check_fitted()
         X = as_matrix(X, "X", n_columns=self.n_features_in_)
+        _check_visible_range(self.layers_[0], X, "X")
         tol = check_real(self.mean_field_tol, "mean_field_tol", minimum=0.0)
         max_iter = check_int(self.mean_field_max_iter, "mean_field_max_iter", minimum=1)
         model, _ = self._kernel_model()
@@ -674,9 +707,10 @@ class MultimodalDBM(Estimator):
     def gibbs_sample(self, particles, steps=1, clamp=None, seed=None):
         """Alternating Gibbs sweeps on ``particles`` (one array per unit layer) in place.
 
-        Visible columns in ``clamp`` keep the values the particles hold (conditional sampling).
-        The arrays must be float64 and C-contiguous (as :meth:`init_particles` makes them); one
-        C++ call runs all sweeps.
+        Visible columns in ``clamp`` (indices or a boolean mask) keep the values the particles
+        hold (conditional sampling). The arrays must be float64 and C-contiguous (as
+        :meth:`init_particles` makes them), the hidden ones binary; the visible one may hold
+        expectations as a start. One C++ call runs all sweeps.
         """
         self._check_fitted()
         sizes = self.layer_sizes_
@@ -687,10 +721,13 @@ class MultimodalDBM(Estimator):
                 raise ValueError(f"particles[{k}] must be an array of shape ({len(particles[0])}, {size})")
             if array.dtype != np.float64 or not array.flags.c_contiguous or not array.flags.writeable:
                 raise ValueError(f"particles[{k}] must be a writeable C-contiguous float64 array (updated in place)")
+            if not np.all(np.isfinite(array)):
+                raise ValueError(f"particles[{k}] contains NaN or infinite values")
+            if k > 0:
+                check_binary(array, f"particles[{k}]")
+        _check_visible_range(self.layers_[0], particles[0], "particles[0]")
         steps = check_int(steps, "steps", minimum=0)
-        columns = [] if clamp is None else sorted({int(i) for i in np.atleast_1d(clamp)})
-        if any(i < 0 or i >= sizes[0] for i in columns):
-            raise ValueError(f"clamp indices must be in [0, {sizes[0]})")
+        columns = visible_columns(clamp, sizes[0], "clamp")
         model, _ = self._kernel_model()
         _core.multimodal_gibbs(*model, list(particles), steps, columns, seed_to_uint64(as_generator(seed)))
         return particles
@@ -735,6 +772,9 @@ class MultimodalDBM(Estimator):
         if np.any((columns < 0) | (columns >= self.n_features_in_)) or len(set(columns.tolist())) != columns.size:
             raise ValueError(f"columns must be distinct indices in [0, {self.n_features_in_})")
         values = as_matrix(values, "values", n_columns=columns.size)
+        visible = np.zeros((values.shape[0], self.n_features_in_))  # zeros are states of every unit type
+        visible[:, columns] = values
+        _check_visible_values(self.layers_[0], visible, "values (placed in their visible columns)")
         n_per_row = check_int(n_per_row, "n_per_row", minimum=1)
         rng = as_generator(seed)
         particles = self.init_particles(values.shape[0] * n_per_row, seed=rng)

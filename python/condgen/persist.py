@@ -169,6 +169,12 @@ def _check_fitted(model):
     """Shape checks of the restored state, through the models' own parameter checks."""
     if hasattr(model, "_parameters"):
         model._parameters()
+    if type(model).__name__ == "CGAN":  # the weights through set_weights' checks; sizes must match them
+        stored = (model.n_x_, model.n_y_, model.n_noise_)
+        model.set_weights(model.generator_weights_, model.discriminator_weights_, model.generator_average_weights_)
+        if stored != (model.n_x_, model.n_y_, model.n_noise_):
+            raise ValueError(f"n_x_, n_y_, n_noise_ = {stored} do not match the weights' "
+                             f"{(model.n_x_, model.n_y_, model.n_noise_)}")
     if hasattr(model, "parts_"):  # a PartitionedRBM: its parts, and blocks that match them
         for part in model.parts_:
             _check_fitted(part)
@@ -182,6 +188,8 @@ def _check_fitted(model):
         for lower, upper in zip(layers, layers[1:]):
             if _n_hidden(lower) != _n_visible(upper):
                 raise ValueError("the layers' sizes do not chain")
+        if type(model).__name__ == "DBM" and len({np.asarray(layer.weights_).dtype for layer in layers}) > 1:
+            raise ValueError("the layers' weights have different dtypes")
         if hasattr(model, "n_features_in_") and model.n_features_in_ != _n_visible(layers[0]):
             raise ValueError("n_features_in_ differs from the first layer's visible units")
 
@@ -244,7 +252,7 @@ def save(model, path, columns=None) -> Path:
         "class": name,
         "condgen_version": __version__,
         "hyperparameters": _hyperparameters_json(model),
-        "columns": _to_json(columns, "columns"),
+        "columns": _to_json(_checked_columns(model, columns), "columns"),
         "fitted": fitted,
         "arrays": {key: {"dtype": value.dtype.str, "shape": list(value.shape)}
                    for key, value in arrays.items()},
@@ -252,6 +260,8 @@ def save(model, path, columns=None) -> Path:
     }
     encoded = np.frombuffer(json.dumps(metadata, indent=1).encode(), dtype=np.uint8)
     path = Path(os.fspath(path))
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory: give a file name such as {path / 'model.npz'}")
     temporary = path.with_name(path.name + ".partial")
     try:  # write beside the target and rename: never a half-written model under the real name
         with open(temporary, "wb") as handle:
@@ -260,6 +270,34 @@ def save(model, path, columns=None) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def _checked_columns(model, columns):
+    """``columns`` of save: names of the model's visible columns, or {"x": ..., "y": ...} of a CGAN."""
+    if columns is None:
+        return None
+    if type(model).__name__ == "CGAN":
+        if not isinstance(columns, dict) or not set(columns) <= {"x", "y"}:
+            raise ValueError(f"columns of a CGAN must be a dict {{'x': names, 'y': names}}, got {columns!r}")
+        return {key: _column_names(columns.get(key), n, f"columns[{key!r}]")
+                for key, n in (("x", model.n_x_), ("y", model.n_y_))}
+    from .multimodal import _n_visible
+
+    n_visible = model.n_features_in_ if hasattr(model, "n_features_in_") else _n_visible(model)
+    return _column_names(columns, n_visible, "columns")
+
+
+def _column_names(names, n_columns, what):
+    if names is None:
+        return None
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+        raise ValueError(f"{what} must be a sequence of {n_columns} column names, got {names!r}")
+    names = list(names)
+    if not all(isinstance(name, str) for name in names):
+        raise ValueError(f"{what} must hold strings (column names)")
+    if len(names) != n_columns:
+        raise ValueError(f"{what} has {len(names)} names, the model has {n_columns} columns")
+    return names
 
 
 def _open(path):
@@ -298,6 +336,9 @@ def _read(path):
     if not isinstance(declared, dict) or set(declared) != set(arrays):
         raise ModelFileError(path, "tampered or corrupt model file (the arrays differ from the metadata)")
     for name, array in arrays.items():
+        if not isinstance(declared[name], dict):
+            raise ModelFileError(path, f"tampered or corrupt model file (the metadata of array {name!r} is not a "
+                                       "dict)")
         if list(array.shape) != declared[name].get("shape") or array.dtype.str != declared[name].get("dtype"):
             raise ModelFileError(path, f"tampered or corrupt model file (array {name!r} has shape "
                                        f"{array.shape} and dtype {array.dtype}, the metadata says "
@@ -306,7 +347,21 @@ def _read(path):
             raise ModelFileError(path, f"corrupt model file (array {name!r} is not finite numbers)")
     if _digest(arrays) != metadata.get("sha256"):
         raise ModelFileError(path, "tampered or corrupt model file (the arrays' SHA-256 does not match)")
+    if metadata.get("class") not in _CLASSES:
+        raise ModelFileError(path, f"unknown model class {metadata.get('class')!r}")
+    if not _stored_columns_valid(metadata.get("columns"), metadata["class"] == "CGAN"):
+        raise ModelFileError(path, f"bad column names in the metadata ({metadata.get('columns')!r})")
     return path, metadata, arrays
+
+
+def _stored_columns_valid(columns, cgan):
+    """The shapes save writes: None, a list of names, or for a CGAN {"x": names or None, "y": ...}."""
+    def names(value):
+        return value is None or (isinstance(value, list) and all(isinstance(name, str) for name in value))
+
+    if cgan and columns is not None:
+        return isinstance(columns, dict) and set(columns) <= {"x", "y"} and all(map(names, columns.values()))
+    return names(columns)
 
 
 def read_metadata(path) -> dict:
@@ -332,13 +387,11 @@ def load(path):
         condgen.
     """
     path, metadata, arrays = _read(path)
-    name = metadata.get("class")
-    if name not in _CLASSES:
-        raise ModelFileError(path, f"unknown model class {name!r}")
+    name = metadata["class"]
     try:
         model = _model_class(name)(**_from_json(metadata.get("hyperparameters", {})))
         _restore(model, metadata["fitted"], arrays)
         _check_fitted(model)
-    except (TypeError, ValueError, KeyError, AttributeError) as error:
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
         raise ModelFileError(path, f"cannot rebuild the {name} ({error})") from None
     return model

@@ -10,7 +10,8 @@ from . import _core
 from ._estimator import Estimator
 from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
-from ._validation import as_matrix, check_binary, check_int, check_real
+from ._validation import (as_matrix, check_binary, check_bool, check_int, check_particle_pair, check_real,
+                          check_unit_interval, learning_rate_schedule)
 
 __all__ = ["BernoulliRBM"]
 
@@ -150,7 +151,7 @@ class BernoulliRBM(Estimator):
         pcd = self._pcd_mode()
         up = check_real(self.up_factor, "up_factor")
         down = check_real(self.down_factor, "down_factor")
-        centering = self._check_bool(self.centering, "centering")
+        centering = check_bool(self.centering, "centering")
         offset_rate = check_real(self.offset_rate, "offset_rate", 0.0, 1.0)
         rates = self._learning_rates(epochs)
         if self.monitor is not None and not callable(self.monitor):
@@ -208,13 +209,13 @@ class BernoulliRBM(Estimator):
     def hidden_probs(self, V, factor=1.0):
         """``P(h_j = 1 | v) = sigmoid(factor * (v W + c)_j)`` for every row of ``V``."""
         W, _, c = self._parameters()
-        V = as_matrix(V, "V", dtype=W.dtype, n_columns=W.shape[0])
+        V = check_unit_interval(as_matrix(V, "V", dtype=W.dtype, n_columns=W.shape[0]), "V")
         return _core.rbm_hidden_probs(W, c, V, check_real(factor, "factor"))
 
     def visible_probs(self, H, factor=1.0):
         """``P(v_i = 1 | h) = sigmoid(factor * (h W^T + b)_i)`` for every row of ``H``."""
         W, b, _ = self._parameters()
-        H = as_matrix(H, "H", dtype=W.dtype, n_columns=W.shape[1])
+        H = check_unit_interval(as_matrix(H, "H", dtype=W.dtype, n_columns=W.shape[1]), "H")
         return _core.rbm_visible_probs(W, b, H, check_real(factor, "factor"))
 
     def transform(self, V):
@@ -224,13 +225,13 @@ class BernoulliRBM(Estimator):
     def sample_hidden(self, V, seed=None):
         """Binary hidden states drawn from ``P(h | v)`` for every row of ``V``."""
         W, _, c = self._parameters()
-        V = as_matrix(V, "V", dtype=W.dtype, n_columns=W.shape[0])
+        V = check_unit_interval(as_matrix(V, "V", dtype=W.dtype, n_columns=W.shape[0]), "V")
         return _core.rbm_sample_hidden(W, c, V, 1.0, seed_to_uint64(seed))
 
     def sample_visible(self, H, seed=None):
         """Binary visible states drawn from ``P(v | h)`` for every row of ``H``."""
         W, b, _ = self._parameters()
-        H = as_matrix(H, "H", dtype=W.dtype, n_columns=W.shape[1])
+        H = check_unit_interval(as_matrix(H, "H", dtype=W.dtype, n_columns=W.shape[1]), "H")
         return _core.rbm_sample_visible(W, b, H, 1.0, seed_to_uint64(seed))
 
     def init_particles(self, n, biased=False, seed=None):
@@ -274,7 +275,7 @@ class BernoulliRBM(Estimator):
     def free_energy(self, V):
         """Free energy ``F(v) = -b^T v - sum_j softplus((v W + c)_j)`` of every row of ``V``."""
         W, b, c = self._parameters()
-        V = as_matrix(V, "V", dtype=W.dtype, n_columns=W.shape[0])
+        V = check_unit_interval(as_matrix(V, "V", dtype=W.dtype, n_columns=W.shape[0]), "V")
         return _core.rbm_free_energy(W, b, c, V)
 
     def reconstruction_error(self, V):
@@ -284,7 +285,7 @@ class BernoulliRBM(Estimator):
         (boltzmann.md §6.1).
         """
         W, b, c = self._parameters()
-        V = as_matrix(V, "V", dtype=W.dtype, n_columns=W.shape[0])
+        V = check_unit_interval(as_matrix(V, "V", dtype=W.dtype, n_columns=W.shape[0]), "V")
         reconstruction = _core.rbm_visible_probs(W, b, _core.rbm_hidden_probs(W, c, V, 1.0), 1.0)
         return float(np.abs(V - reconstruction).sum(axis=1).mean())
 
@@ -327,23 +328,10 @@ class BernoulliRBM(Estimator):
             return "tieleman"
         raise ValueError(f"pcd must be True, False or 'tieleman', got {self.pcd!r}")
 
-    @staticmethod
-    def _check_bool(value, name):
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"{name} must be True or False, got {value!r}")
-        return bool(value)
-
     def _learning_rates(self, epochs):
         if self.learning_rates is None:
-            return [check_real(self.learning_rate, "learning_rate")] * epochs
-        rates = np.asarray(self.learning_rates, dtype=np.float64)
-        if rates.ndim != 1 or len(rates) < epochs:
-            raise ValueError(
-                f"learning_rates must be a sequence of at least epochs={epochs} values, got shape {rates.shape}"
-            )
-        if not np.all(np.isfinite(rates)):
-            raise ValueError("learning_rates contains NaN or infinite values")
-        return [float(r) for r in rates[:epochs]]
+            return [check_real(self.learning_rate, "learning_rate", minimum=0.0)] * epochs
+        return learning_rate_schedule(self.learning_rates, epochs, "learning_rates")
 
     def _parameters(self, dtype=None):
         """(W, b, c) as C-contiguous arrays of ``dtype`` (default: the model's), checked for shape."""
@@ -366,20 +354,8 @@ class BernoulliRBM(Estimator):
 
     @staticmethod
     def _check_particles(particles, W):
-        try:
-            V, H = particles
-        except (TypeError, ValueError):
-            raise ValueError("particles must be a pair (V, H) of arrays, e.g. from init_particles") from None
-        for name, array, units in (("visible", V, W.shape[0]), ("hidden", H, W.shape[1])):
-            if not isinstance(array, np.ndarray) or array.ndim != 2 or array.shape[1] != units:
-                raise ValueError(f"{name} particles must be a 2-D array with {units} columns")
-            if array.dtype != W.dtype or not array.flags.c_contiguous or not array.flags.writeable:
-                raise ValueError(
-                    f"{name} particles must be a writable C-contiguous {W.dtype} array (they are updated in place)"
-                )
-        if V.shape[0] != H.shape[0]:
-            raise ValueError(f"visible and hidden particles have different numbers of rows: {len(V)} and {len(H)}")
-        return V, H
+        V, H = check_particle_pair(particles, W)
+        return check_unit_interval(V, "visible particles"), check_unit_interval(H, "hidden particles")
 
     # -- likelihood estimates (condgen.likelihood) ----------------------------------------------
     def log_partition(self, method="ais", n_temperatures=100, n_particles=100, burn_in=5, temperatures=None,

@@ -28,8 +28,9 @@ from . import _core
 from ._estimator import Estimator
 from ._progress import progress_bar
 from ._random import as_generator, seed_to_uint64
-from ._validation import as_matrix, check_binary, check_choice, check_int, check_real, visible_columns
-from .likelihood import LogEstimate, ais_standard_deviation, log_mean_exp
+from ._validation import (as_matrix, check_binary, check_choice, check_int, check_particle_pair, check_real,
+                          learning_rate_schedule, visible_columns)
+from .likelihood import LogEstimate, _temperatures, ais_standard_deviation, log_mean_exp
 
 __all__ = [
     "BernoulliGaussianRBM",
@@ -266,7 +267,7 @@ class _TypedRBM(Estimator):
         """
         model = self._model()
         W = model[2]
-        V, H = _check_particles(particles, W)
+        V, H = check_particle_pair(particles, W)
         steps = check_int(steps, "steps", minimum=0)
         _core.typed_gibbs(*model, V, H, steps, visible_columns(clamp, W.shape[0], "clamp"), seed_to_uint64(seed))
         return particles
@@ -405,37 +406,7 @@ class _TypedRBM(Estimator):
 def _rates(rate, rates, epochs, name):
     if rates is None:
         return [check_real(rate, name, minimum=0.0)] * epochs
-    values = np.asarray(rates, dtype=np.float64)
-    if values.ndim != 1 or len(values) < epochs:
-        raise ValueError(f"{name}s must be a sequence of at least epochs={epochs} values, got shape {values.shape}")
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError(f"{name}s must hold finite non-negative values")
-    return [float(r) for r in values[:epochs]]
-
-
-def _temperatures(n_temperatures, temperatures):
-    if temperatures is None:
-        return np.linspace(0.0, 1.0, check_int(n_temperatures, "n_temperatures", minimum=1) + 1)
-    betas = np.asarray(temperatures, dtype=np.float64)
-    if (betas.ndim != 1 or betas.size < 2 or not np.all(np.isfinite(betas)) or betas[0] != 0.0
-            or betas[-1] != 1.0 or np.any(np.diff(betas) < 0)):
-        raise ValueError("temperatures must be a non-decreasing 1-D sequence from 0.0 to 1.0")
-    return np.ascontiguousarray(betas)
-
-
-def _check_particles(particles, W):
-    try:
-        V, H = particles
-    except (TypeError, ValueError):
-        raise ValueError("particles must be a pair (V, H) of arrays, e.g. from init_particles") from None
-    for name, array, units in (("visible", V, W.shape[0]), ("hidden", H, W.shape[1])):
-        if not isinstance(array, np.ndarray) or array.ndim != 2 or array.shape[1] != units:
-            raise ValueError(f"{name} particles must be a 2-D array with {units} columns")
-        if array.dtype != W.dtype or not array.flags.c_contiguous or not array.flags.writeable:
-            raise ValueError(f"{name} particles must be a writable C-contiguous {W.dtype} array (updated in place)")
-    if V.shape[0] != H.shape[0]:
-        raise ValueError(f"visible and hidden particles have different numbers of rows: {len(V)} and {len(H)}")
-    return V, H
+    return learning_rate_schedule(rates, epochs, f"{name}s")
 
 
 _COMMON_PARAMETERS = """
