@@ -72,27 +72,18 @@ def _shifted_log_partition(rbm, shift):
     return shifted.exact_log_partition()
 
 
-def _check_visible_values(rbm, V, name):
-    """Raise ValueError unless V holds visible values of the (partitioned) RBM's unit types."""
+def _check_visible_values(rbm, V, name, expectations=False):
+    """Raise ValueError unless V holds visible states of the (partitioned) RBM's unit types, or with
+    ``expectations`` values in their ranges (Bernoulli blocks in [0, 1])."""
     if isinstance(rbm, PartitionedRBM):
         for part, r in zip(rbm.parts_, rbm.visible_ranges_):
-            _check_visible_values(part, V[:, r], f"{name} (columns {r.start}..{r.stop - 1})")
+            _check_visible_values(part, V[:, r], f"{name} (columns {r.start}..{r.stop - 1})", expectations)
     elif isinstance(rbm, BernoulliRBM):
-        check_binary(V, name)
+        (check_unit_interval if expectations else check_binary)(V, name)
+    elif expectations:
+        rbm._check_range(V, name)
     else:
         rbm._check_visible(V, name)
-
-
-def _check_visible_range(rbm, V, name):
-    """Raise ValueError unless V holds visible values or expectations of the unit types (Bernoulli
-    blocks in [0, 1], the typed RBMs' value ranges)."""
-    if isinstance(rbm, PartitionedRBM):
-        for part, r in zip(rbm.parts_, rbm.visible_ranges_):
-            _check_visible_range(part, V[:, r], f"{name} (columns {r.start}..{r.stop - 1})")
-    elif isinstance(rbm, BernoulliRBM):
-        check_unit_interval(V, name)
-    else:
-        rbm._check_range(V, name)
 
 
 def _hidden_input(rbm, V):
@@ -678,7 +669,7 @@ class MultimodalDBM(Estimator):
         """
         self._check_fitted()
         X = as_matrix(X, "X", n_columns=self.n_features_in_)
-        _check_visible_range(self.layers_[0], X, "X")
+        _check_visible_values(self.layers_[0], X, "X", expectations=True)
         tol = check_real(self.mean_field_tol, "mean_field_tol", minimum=0.0)
         max_iter = check_int(self.mean_field_max_iter, "mean_field_max_iter", minimum=1)
         model, _ = self._kernel_model()
@@ -725,7 +716,7 @@ class MultimodalDBM(Estimator):
                 raise ValueError(f"particles[{k}] contains NaN or infinite values")
             if k > 0:
                 check_binary(array, f"particles[{k}]")
-        _check_visible_range(self.layers_[0], particles[0], "particles[0]")
+        _check_visible_values(self.layers_[0], particles[0], "particles[0]", expectations=True)
         steps = check_int(steps, "steps", minimum=0)
         columns = visible_columns(clamp, sizes[0], "clamp")
         model, _ = self._kernel_model()
