@@ -17,6 +17,7 @@ __all__ = [
     "check_real",
     "check_unit_interval",
     "learning_rate_schedule",
+    "per_epoch_rates",
     "visible_columns",
 ]
 
@@ -182,3 +183,10 @@ def check_particle_pair(particles, W) -> tuple:
     if V.shape[0] != H.shape[0]:
         raise ValueError(f"visible and hidden particles have different numbers of rows: {len(V)} and {len(H)}")
     return V, H
+
+
+def per_epoch_rates(rate, rates, epochs: int, name: str) -> list:
+    """One rate per epoch: the sequence ``rates`` (named ``name + "s"``) if given, else ``rate``."""
+    if rates is None:
+        return [check_real(rate, name, minimum=0.0)] * epochs
+    return learning_rate_schedule(rates, epochs, f"{name}s")

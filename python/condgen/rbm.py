@@ -11,7 +11,7 @@ from ._estimator import Estimator
 from ._progress import progress_bar, show_monitor
 from ._random import as_generator, seed_to_uint64
 from ._validation import (as_matrix, check_binary, check_bool, check_int, check_particle_pair, check_real,
-                          check_unit_interval, learning_rate_schedule)
+                          check_unit_interval, per_epoch_rates)
 
 __all__ = ["BernoulliRBM"]
 
@@ -329,9 +329,7 @@ class BernoulliRBM(Estimator):
         raise ValueError(f"pcd must be True, False or 'tieleman', got {self.pcd!r}")
 
     def _learning_rates(self, epochs):
-        if self.learning_rates is None:
-            return [check_real(self.learning_rate, "learning_rate", minimum=0.0)] * epochs
-        return learning_rate_schedule(self.learning_rates, epochs, "learning_rates")
+        return per_epoch_rates(self.learning_rate, self.learning_rates, epochs, "learning_rate")
 
     def _parameters(self, dtype=None):
         """(W, b, c) as C-contiguous arrays of ``dtype`` (default: the model's), checked for shape."""

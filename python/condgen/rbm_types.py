@@ -29,7 +29,7 @@ from ._estimator import Estimator
 from ._progress import progress_bar
 from ._random import as_generator, seed_to_uint64
 from ._validation import (as_matrix, check_binary, check_choice, check_int, check_particle_pair, check_real,
-                          learning_rate_schedule, visible_columns)
+                          per_epoch_rates, visible_columns)
 from .likelihood import LogEstimate, _temperatures, ais_standard_deviation, log_mean_exp
 
 __all__ = [
@@ -380,7 +380,7 @@ class _TypedRBM(Estimator):
         raise ValueError(f"pcd must be True, False or 'tieleman', got {self.pcd!r}")
 
     def _learning_rates(self, epochs):
-        return _rates(self.learning_rate, self.learning_rates, epochs, "learning_rate")
+        return per_epoch_rates(self.learning_rate, self.learning_rates, epochs, "learning_rate")
 
     def _parameters(self, dtype=None):
         """(W, b, c, sigma) as C-contiguous arrays of ``dtype`` (default: the model's), checked."""
@@ -401,12 +401,6 @@ class _TypedRBM(Estimator):
 
     def _sigma(self, n_visible, dtype):  # noqa: ARG002 (overridden by the Gaussian types)
         return np.empty(0, dtype=dtype)
-
-
-def _rates(rate, rates, epochs, name):
-    if rates is None:
-        return [check_real(rate, name, minimum=0.0)] * epochs
-    return learning_rate_schedule(rates, epochs, f"{name}s")
 
 
 _COMMON_PARAMETERS = """
@@ -505,7 +499,7 @@ class _GaussianVisibleRBM(_TypedRBM):
         return V
 
     def _sd_learning_rates(self, epochs):
-        return _rates(self.sd_learning_rate, self.sd_learning_rates, epochs, "sd_learning_rate")
+        return per_epoch_rates(self.sd_learning_rate, self.sd_learning_rates, epochs, "sd_learning_rate")
 
     def _init_parameters(self, X, n_hidden, rng):
         if X.shape[0] < 2:
