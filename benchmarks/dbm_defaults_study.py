@@ -127,6 +127,20 @@ mapped back to the ordinary parameters) and larger steps for the SNP rows of the
 So centering and the SNP-row rate shrink the bias somewhat (A/linked -.046 -> -.03) only with
 10x the fine-tuning, and larger or full-batch steps trade it for variance: the sampled gradient
 does not reach 0.03 on weak-300 at any cost tried.
+
+Adam at a flat rate on the sampled conditional gradient, weak, seeds 1-5, 2026-12-06 (numpy):
+
+* the DBM ([30, 10, 2]) at 0.01: 1,500 minibatch updates (``conditional_adam0.01_flat``) .081 +-
+  .040, 1,500 full-batch updates (``conditional_adam0.01_flat_full``) .088 +- .046, both with
+  C/linked +.07: worse than the plain steps (.055);
+* a one-layer DBM of 10 hidden units, 1,500 full-batch updates
+  (``rbm10_conditional_adam{0.01,0.03}_flat_full``): .043 +- .011 (0.01) and .050 +- .026 (0.03;
+  per seed .036, .023, .040, .059, .090, where the exact gradient with the same Adam gives .031,
+  .017, .038 on seeds 1-3). The bias shrinks (A/linked -.02 to -.03) and the spread grows; the
+  fit takes about 2 s in numpy, 5x the preset.
+
+So the sampled gradient comes close to the exact one only on the one-layer model and only on some
+seeds, and the deep DBM does not take Adam's large steps.
 """
 
 from __future__ import annotations
@@ -208,6 +222,13 @@ VARIANTS = {
         **(dict(numpy_offset_rate=0.1, input_rate=10.0) if kind == "centered_input10" else
            dict(numpy_positive="mean_field")))
        for rate in (0.1, 0.3) for kind in ("plain", "centered_input10")},
+    "conditional_adam0.01_flat": dict(conditional=True, numpy_adam=0.01, epochs=150,
+                                      fine_tune_learning_rates=[0.01] * 150),
+    "conditional_adam0.01_flat_full": dict(conditional=True, numpy_adam=0.01, batch_size=300, epochs=1500,
+                                           fine_tune_learning_rates=[0.01] * 1500),
+    **{f"rbm10_conditional_adam{rate}_flat_full": dict(
+        conditional=True, n_hiddens=[10], numpy_adam=rate, batch_size=300, epochs=1500,
+        fine_tune_learning_rates=[rate] * 1500) for rate in (0.01, 0.03)},
     "random_start_s1": dict(sample_start="random", fine_tune_stream=1),
     "random_start_s2": dict(sample_start="random", fine_tune_stream=2),
     **{name: dict(sample_start="random", **params) for name, params in {

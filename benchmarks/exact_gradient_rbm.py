@@ -42,8 +42,8 @@ and C/linked about +.04):
   well (``--input-rate 10``): .031, .019, .041 (x10 alone: .040, .027, .050).
 * conditional, Adam at 0.03 for 10,000 steps from the pre-trained start, near the maximum of the
   conditional likelihood (the training rows' group means change by less than .01 over the
-  last 5,000 steps): .023, .015, .037. The exact maximum-likelihood fit of this RBM lands at
-  .025 on average, just under the target of 0.03.
+  last 5,000 steps): .023, .015, .037 (seeds 4 and 5: .015, .048). The exact maximum-likelihood
+  fit of this RBM lands at .028 on average over seeds 1-5, just under the target of 0.03.
 
 So on weak-300 even exact maximisation of the likelihood of a small RBM lands near 0.03 only
 after thousands of full-batch Adam steps, and the sampled gradient within the fit-time budget
