@@ -136,8 +136,8 @@ Adam at a flat rate on the sampled conditional gradient, weak, seeds 1-5, 2026-1
 * a one-layer DBM of 10 hidden units, 1,500 full-batch updates
   (``rbm10_conditional_adam{0.01,0.03}_flat_full``): .043 +- .011 (0.01) and .050 +- .026 (0.03;
   per seed .036, .023, .040, .059, .090, where 1,500 steps of the same Adam on the exact gradient
-  give .031, .017, .038, .017, .046, mean .030). The bias shrinks (A/linked -.02 to -.03) and the spread grows; the
-  fit takes about 2 s in numpy, 5x the preset.
+  give .031, .017, .038, .017, .046, mean .030). The bias shrinks (A/linked -.02 to -.03) and
+  the spread grows; the fit takes about 2 s in numpy, 5x the preset.
 
 So the sampled gradient comes close to the exact one only on the one-layer model and only on some
 seeds, and the deep DBM does not take Adam's large steps.

@@ -29,8 +29,8 @@ and C/linked about +.04):
   pre-trained start. So the bias appears without any sampling: gradient steps on the exact
   gradient are this slow in the direction that tells group A from group C.
 * conditional, Adam at 0.03, 1,500 steps: .033, .044, .081 from random weights, .031, .017, .038
-  from the pre-trained start (seeds 4 and 5: .017, .046) (A/linked 0.307 -> 0.333 on seed 1). Adam gets there through large
-  weights (SNP weights up to 17, hidden biases up to 24 on seed 1), and it needs the exact
+  from the pre-trained start (seeds 4 and 5: .017, .046; A/linked 0.307 -> 0.333 on seed 1).
+  Adam gets there through large weights (SNP weights up to 17, hidden biases up to 24 on seed 1), and it needs the exact
   gradient: Adam on the DBM's sampled conditional gradient (``dbm_defaults_study.py``'s
   ``conditional_adam`` variants, seeds 1-5) gives weak .056 (0.01) and .059 (0.03), and .053
   with 1,000 full-batch updates of all 300 chains, against .055 for the conditional
