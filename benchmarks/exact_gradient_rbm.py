@@ -30,11 +30,11 @@ and C/linked about +.04):
   gradient are this slow in the direction that tells group A from group C.
 * conditional, Adam at 0.03, 1,500 steps: .033, .044, .081 from random weights, .031, .017, .038
   from the pre-trained start (seeds 4 and 5: .017, .046; A/linked 0.307 -> 0.333 on seed 1).
-  Adam gets there through large weights (SNP weights up to 17, hidden biases up to 24 on seed 1), and it needs the exact
-  gradient: Adam on the DBM's sampled conditional gradient (``dbm_defaults_study.py``'s
-  ``conditional_adam`` variants, seeds 1-5) gives weak .056 (0.01) and .059 (0.03), and .053
-  with 1,000 full-batch updates of all 300 chains, against .055 for the conditional
-  fine-tuning's plain steps; the bias stays (A/linked -.04, C/linked +.045).
+  Adam gets there through large weights (SNP weights up to 17, hidden biases up to 24 on seed
+  1), and it needs the exact gradient: Adam on the DBM's sampled conditional gradient
+  (``dbm_defaults_study.py``'s ``conditional_adam`` variants, seeds 1-5) gives weak .056 (0.01)
+  and .059 (0.03), and .053 with 1,000 full-batch updates of all 300 chains, against .055 for the
+  conditional fine-tuning's plain steps; the bias stays (A/linked -.04, C/linked +.045).
 
 * conditional, centered plain steps at 0.3, 3,000 steps (``--centering``: the steps of the
   centered parametrisation with the data means as offsets, mapped back): .046, .024, .068 from
