@@ -150,6 +150,15 @@ without; with 1,500 full-batch Adam updates at 0.01 (``conditional_rb_adam0.01_f
 .149 +- .142, group B breaking on seeds 4 and 5 (B/linked -.13 on average; .088 +- .046 without).
 The bias is unchanged (A/linked -.046, C/linked +.045): less gradient noise does not move it, as
 expected of an optimisation limit.
+
+Where the limit shows, ``fit(X, condition_on=snp_columns)`` with the defaults on weak seeds 1 and 3
+(40 conditional samples per training row, first-layer mean-field on the training rows): the
+model's probability of a linked gene whose SNP is 0 is flat in the row's number of SNPs that are 1
+(counts 0-3: .31 / .30 / .29 / .32 and .28 / .29 / .31 / .31; the training rows: .39 / .31 / .26 /
+.25 and .36 / .29 / .30 / .29). Group A (count mostly 0) and group C (mostly 2-3) need a
+first-layer unit that switches between count 0 and 1 (about -1.8 per SNP weight); the most
+A-selective unit is on in .78 / .88 of group A's rows but also in .48 / .52 of group C's, with mean
+SNP weights -.81 / -.76.
 """
 
 from __future__ import annotations
