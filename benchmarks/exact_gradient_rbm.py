@@ -14,7 +14,8 @@ second half (C) of the training rows along the way.
 
     python benchmarks/exact_gradient_rbm.py [--family weak] [--hidden 10] [--steps 20000]
         [--learning-rate 0.01] [--objective joint|conditional] [--optimizer adam|sgd]
-        [--init random|pretrained] [--centering] [--input-rate 1] [--seeds 1-3]
+        [--init random|pretrained] [--centering] [--input-rate 1] [--batch-size 0]
+        [--pcd-chains 0] [--decay] [--seeds 1-3]
 
 Runs of 2026-12-06, weak, 10 hidden units, worst cell on seeds 1-3 (condgen's DBM: defaults
 .049 +- .020, conditional fine-tuning .052 +- .018 over seeds 1-20, both with A/linked about -.04
@@ -24,6 +25,15 @@ and C/linked about +.04):
   after 2,000 steps, 0.346 after 4,000, 0.353 after 6,000, 0.361 from 10,000 on (Bayes-optimal
   0.354, observed 0.411), C/linked 0.300 -> 0.276 (0.280). 4,000 steps with 12 hidden units give
   .029, .028, .033; with 4 hidden units .030, .048, .049.
+* joint, plain gradient steps at 0.3, 3,000 steps from the pre-trained start (2026-12-07): .048,
+  .034, .052 (A/linked -.025 to -.031, B/linked -.034 to -.052, C/linked +.014 to +.037). So the
+  joint gradient is slow in the same direction, and Adam is what gets the joint runs there.
+* joint, Adam at 0.01, 3,000 minibatch steps of 30 random rows from the pre-trained start
+  (2026-12-07, seeds 1-5, ``--batch-size 30``): with 100 PCD chains (``--pcd-chains 100``) .097
+  +- .032 at the flat rate (B/linked down to -.130), .056 +- .009 with the fine-tuning's decay
+  (``--decay``); with the exact negative phase .048 +- .010 flat, .054 +- .009 decayed. So the
+  chains' noise unsettles Adam, and even with exact negatives 3,000 minibatch steps stay far
+  from the 20,000 full-batch steps' .013-.039.
 * conditional, plain gradient steps at 0.3, 3,000 steps: .051, .059, .084 from random weights
   (A/linked -.039 to -.045, C/linked +.046 to +.054: the DBM's bias), .046, .027, .047 from the
   pre-trained start. So the bias appears without any sampling: gradient steps on the exact
@@ -101,15 +111,33 @@ class ExactRBM:
         self.W, self.b, self.c = rbm.weights_.copy(), rbm.visible_bias_.copy(), rbm.hidden_bias_.copy()
         return self
 
-    def joint_gradient(self, X):
-        """Gradient of the mean log-likelihood of the rows X in (W, b, c)."""
-        n = len(X)
+    def _positive(self, X):
         hidden = _sigmoid(X @ self.W + self.c)
+        return X.T @ hidden / len(X), X.mean(axis=0), hidden.mean(axis=0)
+
+    def _exact_negative(self):
         inputs = self.states @ self.W.T + self.b  # visible inputs per hidden state
         p = np.exp(_log_normalise(self.states @ self.c + _softplus(inputs).sum(axis=1), 0))
         visible = _sigmoid(inputs)  # E[v | h]
-        return (X.T @ hidden / n - (visible * p[:, None]).T @ self.states,
-                X.mean(axis=0) - p @ visible, hidden.mean(axis=0) - p @ self.states)
+        return (visible * p[:, None]).T @ self.states, p @ visible, p @ self.states
+
+    def joint_gradient(self, X):
+        """Gradient of the mean log-likelihood of the rows X in (W, b, c)."""
+        return [pos - neg for pos, neg in zip(self._positive(X), self._exact_negative())]
+
+    def sampled_joint_gradient(self, X, batch_size, n_chains, rng):
+        """joint_gradient with the positive phase of batch_size random rows of X and, with n_chains,
+        the negative phase of that many persistent chains after one more Gibbs sweep (PCD, started
+        from random rows) instead of the enumeration."""
+        positive = self._positive(X[rng.choice(len(X), batch_size, replace=False)])
+        if not n_chains:
+            return [pos - neg for pos, neg in zip(positive, self._exact_negative())]
+        if getattr(self, "chains", None) is None:
+            self.chains = X[rng.integers(0, len(X), n_chains)].copy()
+        hidden = (rng.random((n_chains, self.n_hidden)) < _sigmoid(self.chains @ self.W + self.c)).astype(float)
+        self.chains = (rng.random(self.chains.shape) < _sigmoid(hidden @ self.W.T + self.b)).astype(float)
+        negative = self._positive(self.chains)
+        return [pos - neg for pos, neg in zip(positive, negative)]
 
     def conditional_gradient(self, X, n_first):
         """Gradient of the mean of log p(X[:, :n_first] | X[:, n_first:]) in (W, b, c).
@@ -145,10 +173,11 @@ class ExactRBM:
         return [step_W, grad_b - step_W @ lam, grad_c - step_W.T @ mu]
 
     def fit(self, X, steps, learning_rate, gradient, optimizer="adam", report=None, every=2000, centering=False,
-            first_input=0, input_rate=1.0):
-        """Full-batch ascent on gradient(X): Adam, or plain gradient steps at a flat rate ("sgd");
-        centered steps with ``centering``; the weights of columns first_input: step input_rate
-        times as far."""
+            first_input=0, input_rate=1.0, decay_epoch=0):
+        """Ascent on gradient(X): Adam, or plain gradient steps ("sgd"); centered steps with
+        ``centering``; the weights of columns first_input: step input_rate times as far. The rate
+        is flat, or with decay_epoch the fine-tuning's learning_rate * 11 / (10 + epoch) for
+        epochs of decay_epoch steps."""
         params = [self.W, self.b, self.c]
         m = [np.zeros_like(p) for p in params]
         v = [np.zeros_like(p) for p in params]
@@ -157,15 +186,16 @@ class ExactRBM:
             if centering:
                 grads = self.centered(X, *grads)
             grads[0][first_input:] *= input_rate
+            rate = learning_rate * 11 / (10 + (t - 1) // decay_epoch + 1) if decay_epoch else learning_rate
             for param, g, m_i, v_i in zip(params, grads, m, v):
                 if optimizer == "sgd":
-                    param += learning_rate * g
+                    param += rate * g
                     continue
                 m_i *= 0.9
                 m_i += 0.1 * g
                 v_i *= 0.999
                 v_i += 0.001 * g * g
-                param += learning_rate * (m_i / (1 - 0.9 ** t)) / (np.sqrt(v_i / (1 - 0.999 ** t)) + 1e-8)
+                param += rate * (m_i / (1 - 0.9 ** t)) / (np.sqrt(v_i / (1 - 0.999 ** t)) + 1e-8)
             if report is not None and t % every == 0:
                 report(t)
         return self
@@ -187,7 +217,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", default="weak", help="quality.py's family (300 training rows)")
     parser.add_argument("--hidden", type=int, default=10, help="hidden units (2**hidden states are enumerated)")
-    parser.add_argument("--steps", type=int, default=20000, help="full-batch steps")
+    parser.add_argument("--steps", type=int, default=20000, help="gradient steps")
     parser.add_argument("--learning-rate", type=float, default=0.01)
     parser.add_argument("--objective", choices=["joint", "conditional"], default="joint",
                         help="log p(genes, SNPs) or log p(genes | SNPs)")
@@ -199,8 +229,20 @@ def main(argv=None):
                         help="steps in the centered parametrisation (data-mean offsets), mapped back")
     parser.add_argument("--input-rate", type=float, default=1.0,
                         help="learning-rate factor for the SNP rows of the weights")
+    parser.add_argument("--batch-size", type=int, default=0,
+                        help="joint objective: positive phase of this many random rows per step (0: all rows)")
+    parser.add_argument("--pcd-chains", type=int, default=0,
+                        help="with --batch-size: negative phase of this many persistent chains (0: exact)")
+    parser.add_argument("--decay", action="store_true",
+                        help="rate * 11 / (10 + epoch), epochs of rows / batch-size steps (1 step without)")
     parser.add_argument("--seeds", default="1-3", help="range 'a-b'")
     args = parser.parse_args(argv)
+    if args.batch_size < 0 or args.pcd_chains < 0:
+        parser.error("--batch-size and --pcd-chains must be >= 0")
+    if args.pcd_chains and not args.batch_size:
+        parser.error("--pcd-chains needs --batch-size")
+    if args.batch_size and args.objective != "joint":
+        parser.error("--batch-size needs --objective joint")
     for seed in _seeds(args.seeds):
         snps, genes, test_snps, truth = simulate(args.family, 300, seed)
         n_genes, n_snps = genes.shape[1], snps.shape[1]
@@ -211,7 +253,11 @@ def main(argv=None):
             rbm.init_random(X)
         else:
             rbm.init_pretrained(X, seed)
-        if args.objective == "joint":
+        rng = np.random.default_rng(seed)
+        if args.batch_size:
+            def gradient(X, rbm=rbm, rng=rng):
+                return rbm.sampled_joint_gradient(X, args.batch_size, args.pcd_chains, rng)
+        elif args.objective == "joint":
             gradient = rbm.joint_gradient
         else:
             def gradient(X, rbm=rbm, n_genes=n_genes):
@@ -224,7 +270,8 @@ def main(argv=None):
 
         rbm.fit(X, args.steps, args.learning_rate, gradient, args.optimizer, report=report,
                 every=max(1, args.steps // 10), centering=args.centering,
-                first_input=n_genes, input_rate=args.input_rate)
+                first_input=n_genes, input_rate=args.input_rate,
+                decay_epoch=(len(X) // (args.batch_size or len(X))) if args.decay else 0)
         error = conditional_marginal_error(rbm.conditional_first(test_snps, n_genes), truth, n_linked=n_snps)
         signed = ", ".join(f"{g}/{b} {c.frequency - c.truth:+.3f}" for (g, b), c in error.cells.items())
         print(f"{args.family} seed {seed}: worst cell {error.worst_cell.error:.3f} ({signed})", flush=True)
