@@ -7,7 +7,8 @@ conditional ``P(gene_j = 1 | SNPs)`` of the fitted RBM (the genes summed out ana
 hidden state). The RBM is trained on quality.py's training rows (genes, then SNPs) by full-batch
 ascent on the joint log-likelihood or on the conditional one, ``log p(genes | SNPs)`` (what
 ``DBM.fit(X, condition_on=snp_columns)`` fine-tunes), with Adam or plain gradient steps, from
-small random weights or from condgen's centered pre-training of a DBM's first layer. It is
+small random weights or from condgen's centered pre-training of a DBM's first layer; the joint
+one also by minibatches, with persistent chains or the exact negative phase. It is
 measured with quality.py's worst cell on its test rows (exact probabilities, no sampling noise),
 plus the mean conditional of the linked genes on the first quarter (A), second quarter (B) and
 second half (C) of the training rows along the way.
@@ -222,7 +223,7 @@ def main(argv=None):
     parser.add_argument("--objective", choices=["joint", "conditional"], default="joint",
                         help="log p(genes, SNPs) or log p(genes | SNPs)")
     parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam",
-                        help="Adam, or plain gradient steps at the flat learning rate")
+                        help="Adam, or plain gradient steps of the learning rate")
     parser.add_argument("--init", choices=["random", "pretrained"], default="random",
                         help="small random weights, or condgen's centered pre-training of a DBM's first layer")
     parser.add_argument("--centering", action="store_true",
