@@ -97,6 +97,7 @@ class ExactRBM:
         self.n_hidden = n_hidden
         self.rng = np.random.default_rng(seed)
         self.states = np.array(list(itertools.product([0.0, 1.0], repeat=n_hidden)))
+        self.chains = None  # sampled_joint_gradient's persistent chains
 
     def init_random(self, X):
         mean = X.mean(axis=0)
@@ -126,14 +127,15 @@ class ExactRBM:
         """Gradient of the mean log-likelihood of the rows X in (W, b, c)."""
         return [pos - neg for pos, neg in zip(self._positive(X), self._exact_negative())]
 
-    def sampled_joint_gradient(self, X, batch_size, n_chains, rng):
+    def sampled_joint_gradient(self, X, batch_size, n_chains):
         """joint_gradient with the positive phase of batch_size random rows of X and, with n_chains,
         the negative phase of that many persistent chains after one more Gibbs sweep (PCD, started
         from random rows) instead of the enumeration."""
+        rng = self.rng
         positive = self._positive(X[rng.choice(len(X), batch_size, replace=False)])
         if not n_chains:
             return [pos - neg for pos, neg in zip(positive, self._exact_negative())]
-        if getattr(self, "chains", None) is None:
+        if self.chains is None:
             self.chains = X[rng.integers(0, len(X), n_chains)].copy()
         hidden = (rng.random((n_chains, self.n_hidden)) < _sigmoid(self.chains @ self.W + self.c)).astype(float)
         self.chains = (rng.random(self.chains.shape) < _sigmoid(hidden @ self.W.T + self.b)).astype(float)
@@ -254,10 +256,9 @@ def main(argv=None):
             rbm.init_random(X)
         else:
             rbm.init_pretrained(X, seed)
-        rng = np.random.default_rng(seed)
         if args.batch_size:
-            def gradient(X, rbm=rbm, rng=rng):
-                return rbm.sampled_joint_gradient(X, args.batch_size, args.pcd_chains, rng)
+            def gradient(X, rbm=rbm):
+                return rbm.sampled_joint_gradient(X, args.batch_size, args.pcd_chains)
         elif args.objective == "joint":
             gradient = rbm.joint_gradient
         else:
