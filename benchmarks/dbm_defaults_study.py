@@ -159,6 +159,31 @@ model's probability of a linked gene whose SNP is 0 is flat in the row's number 
 first-layer unit that switches between count 0 and 1 (about -1.8 per SNP weight); the most
 A-selective unit is on in .78 / .88 of group A's rows but also in .48 / .52 of group C's, with mean
 SNP weights -.81 / -.76.
+
+The cause: BoltzmannMachines.jl's pre-training chain (2026-12-07, 1 thread, the other core busy;
+seeds 1-20 at 300 rows). Its persistent chain holds hidden probabilities computed from mean visible
+units, not states of a Gibbs chain of the model (``boltzmann.md`` §2.3). Pre-training with true
+Gibbs chains (``pretrain_pcd="tieleman"``, one per batch row) is the condgen preset's default for
+conditional fits since; ``conditional`` below is that, ``conditional_prob_chain`` the previous
+chain (the ``conditional`` of the runs above), worst cell mean +- sd, fit CPU / the preset's:
+
+* weak .034 +- .016 (max .090; A/linked -.024, C/linked +.018), 0.91x, against .051 +- .019
+  (A/linked -.039, C/linked +.038); paired difference over the 20 seeds -.018 +- .003 (SE);
+* seed .023 +- .010 against .023 +- .009; wide .016 +- .006 (max .028) against .020 +- .012;
+  0.99x and 1.08x (the Gibbs chain's pre-training is cheaper since the batch-1 kernel lists
+  the active units without branches: 0.11 s, before 0.18 s, for 300 epochs of 300 rows x 60
+  columns and 30 hidden units; the chain of probabilities 0.12 s);
+* weak at more rows, seeds 1-5: .019 +- .007 at 1000 rows and .017 +- .005 at 3000, against
+  .045 +- .011 and .041 +- .015 (A/linked -.044 / -.040): with the old chain the bias did not
+  shrink with the data, with Gibbs chains what is left at 300 rows is a finite-sample effect;
+* on top of it, fine-tuning at 0.015 or 0.06 or with 5 sweeps (``conditional_lr0.015``,
+  ``conditional_lr0.06``, ``conditional_gibbs5``): weak .033 / .033 / .033, wide .027 / .013 /
+  .016; 3 or 10 chains per layer (seeds 1-10): weak .030 / .034, wide .015 / .013 at 2-4x the
+  fit time; hidden offsets moving at 0.01 collapse wide again (.64 +- .37 over seeds 1-10).
+* The joint fine-tuning with Gibbs-chain pre-training (``gibbs_chain``) against ``defaults``: weak .036 +- .016 against .050 +- .020
+  (paired -.014 +- .003), but seed .035 +- .021 against .027 +- .012 (+.008 +- .005) and wide
+  .056 +- .033 against .043 +- .040 (+.013 +- .009), and in quality.py (seeds 1-5) seed-1000 .033
+  and seed-3000 .028 against .022 and .017: the joint default keeps the chain of probabilities.
 """
 
 from __future__ import annotations
@@ -253,6 +278,11 @@ VARIANTS = {
     **{f"rbm10_conditional_adam{rate}_flat_full": dict(
         conditional=True, n_hiddens=[10], numpy_adam=rate, batch_size=300, epochs=1500,
         fine_tune_learning_rates=[rate] * 1500) for rate in (0.01, 0.03)},
+    "gibbs_chain": dict(pretrain_pcd="tieleman"),
+    "conditional_prob_chain": dict(conditional=True, pretrain_pcd=True),
+    "conditional_lr0.015": dict(conditional=True, learning_rate=0.015),
+    "conditional_lr0.06": dict(conditional=True, learning_rate=0.06),
+    "conditional_gibbs5": dict(conditional=True, gibbs_steps=5),
     "random_start_s1": dict(sample_start="random", fine_tune_stream=1),
     "random_start_s2": dict(sample_start="random", fine_tune_stream=2),
     **{name: dict(sample_start="random", **params) for name, params in {
@@ -410,8 +440,10 @@ def _setting(name):
     return family, int(rows or 300)
 
 
-def _pretrain_key(family, seed, params):
+def _pretrain_key(family, seed, params, clamped):
     pre = {k: v for k, v in params.items() if k in PRETRAIN_KEYS}
+    if clamped:  # a conditional fit's pre-training defaults differ (DBM's pretrain_pcd)
+        pre["condition_on"] = clamped
     return f"{family}-{seed}-" + json.dumps(pre, sort_keys=True)
 
 
@@ -422,9 +454,10 @@ class _PretrainOnly(condgen.DBM):
         self.rng_after_pretrain_ = copy.deepcopy(rng)
 
 
-def pretrained(family, seed, params, cache_dir):
-    """(layers, generator after pre-training, pre-training CPU s), cached on disk."""
-    key = _pretrain_key(family, seed, params)
+def pretrained(family, seed, params, cache_dir, clamped=()):
+    """(layers, generator after pre-training, pre-training CPU s) of a fit conditional on the
+    columns ``clamped`` (none: joint), cached on disk."""
+    key = _pretrain_key(family, seed, params, list(clamped))
     path = os.path.join(cache_dir, f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.pkl") if cache_dir else None
     if path and os.path.exists(path):
         with open(path, "rb") as f:
@@ -435,7 +468,7 @@ def pretrained(family, seed, params, cache_dir):
     X = np.hstack([genes, snps])
     pre = {k: v for k, v in params.items() if k in PRETRAIN_KEYS}
     cpu = time.process_time()
-    model = _PretrainOnly(seed=seed, **{**DBM_SETTINGS, **pre}).fit(X)
+    model = _PretrainOnly(seed=seed, **{**DBM_SETTINGS, **pre}).fit(X, condition_on=list(clamped) or None)
     cpu = time.process_time() - cpu
     if path:
         with open(path, "wb") as f:
@@ -462,7 +495,7 @@ def run(family, seed, variant, cache_dir):
     n_snps, n_genes = snps.shape[1], genes.shape[1]
     clamped = list(range(n_genes, n_genes + n_snps)) if conditional else []
     X = np.hstack([genes, snps])
-    layers, rng, pre_cpu = pretrained(family, seed, params, cache_dir)
+    layers, rng, pre_cpu = pretrained(family, seed, params, cache_dir, clamped)
     if ft_stream is not None:  # the same pre-trained stack, another random stream for fine-tuning
         rng = np.random.default_rng([seed, ft_stream])
     sums = []

@@ -15,8 +15,8 @@ second half (C) of the training rows along the way.
 
     python benchmarks/exact_gradient_rbm.py [--family weak] [--hidden 10] [--steps 20000]
         [--learning-rate 0.01] [--objective joint|conditional] [--optimizer adam|sgd]
-        [--init random|pretrained] [--centering] [--input-rate 1] [--batch-size 0]
-        [--pcd-chains 0] [--decay] [--seeds 1-3]
+        [--init random|pretrained] [--pretrain-pcd probabilities|tieleman] [--rows 300]
+        [--centering] [--input-rate 1] [--batch-size 0] [--pcd-chains 0] [--decay] [--seeds 1-3]
 
 Runs of 2026-12-06, weak, 10 hidden units, worst cell on seeds 1-3 (condgen's DBM: defaults
 .049 +- .020, conditional fine-tuning .052 +- .018 over seeds 1-20, both with A/linked about -.04
@@ -59,6 +59,18 @@ and C/linked about +.04):
 So on weak-300 even exact maximisation of the likelihood of a small RBM lands near 0.03 only
 after thousands of full-batch Adam steps, and the sampled gradient within the fit-time budget
 (about 1,000 minibatch updates) does not get there.
+
+Pre-training chains (2026-12-07, ``--init pretrained --steps 0``: the pre-trained RBM itself,
+seeds 1-5): with BoltzmannMachines.jl's chain of hidden probabilities (``--pretrain-pcd
+probabilities``, the start of all runs above) the worst cell is .089 at 300 rows and .065 at
+3000 (``--rows 3000``); with true Gibbs chains (``--pretrain-pcd tieleman``) .036 and .027. At
+3000 rows the exact joint gradient (Adam at 0.01, 5,000 full-batch steps from random weights)
+gives .008 and .007 on seeds 1 and 2, and ``BernoulliRBM(pcd="tieleman", n_chains=100,
+learning_rate=0.01, batch_size=10, centering=True)`` .007 and .003. So the bias that no
+fine-tuning removed came from the pre-training chain, which is not a Gibbs chain of the model:
+with the exact gradient or true Gibbs chains the same RBM tells the groups apart, the better
+the more rows it has. ``DBM.fit(X, condition_on=...)`` pre-trains with Gibbs chains since
+(``dbm_defaults_study.py``).
 """
 
 from __future__ import annotations
@@ -106,10 +118,11 @@ class ExactRBM:
         self.c = np.zeros(self.n_hidden)
         return self
 
-    def init_pretrained(self, X, seed):
-        """The start condgen's DBM gives its first layer: centered PCD, batch 1, 300 epochs at 0.002."""
-        rbm = condgen.BernoulliRBM(n_hidden=self.n_hidden, epochs=300, learning_rate=0.002, batch_size=1,
-                                   centering=True, seed=seed).fit(X)
+    def init_pretrained(self, X, seed, pcd=True):
+        """Centered pre-training as condgen's DBM gives its first layer: 300 epochs at 0.002 with
+        at most 300 updates per epoch, persistent chains of ``pcd`` (BernoulliRBM's), one per batch row."""
+        rbm = condgen.BernoulliRBM(n_hidden=self.n_hidden, epochs=300, learning_rate=0.002,
+                                   batch_size=-(-len(X) // 300), pcd=pcd, centering=True, seed=seed).fit(X)
         self.W, self.b, self.c = rbm.weights_.copy(), rbm.visible_bias_.copy(), rbm.hidden_bias_.copy()
         return self
 
@@ -218,7 +231,8 @@ def _seeds(text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--family", default="weak", help="quality.py's family (300 training rows)")
+    parser.add_argument("--family", default="weak", help="quality.py's family")
+    parser.add_argument("--rows", type=int, default=300, help="training rows")
     parser.add_argument("--hidden", type=int, default=10, help="hidden units (2**hidden states are enumerated)")
     parser.add_argument("--steps", type=int, default=20000, help="gradient steps")
     parser.add_argument("--learning-rate", type=float, default=0.01)
@@ -228,6 +242,9 @@ def main(argv=None):
                         help="Adam, or plain gradient steps of the learning rate")
     parser.add_argument("--init", choices=["random", "pretrained"], default="random",
                         help="small random weights, or condgen's centered pre-training of a DBM's first layer")
+    parser.add_argument("--pretrain-pcd", choices=["probabilities", "tieleman"], default="probabilities",
+                        help="pre-training chains of --init pretrained: BoltzmannMachines.jl's chain of hidden "
+                             "probabilities, or true Gibbs chains (condgen's DBM)")
     parser.add_argument("--centering", action="store_true",
                         help="steps in the centered parametrisation (data-mean offsets), mapped back")
     parser.add_argument("--input-rate", type=float, default=1.0,
@@ -247,7 +264,7 @@ def main(argv=None):
     if args.batch_size and args.objective != "joint":
         parser.error("--batch-size needs --objective joint")
     for seed in _seeds(args.seeds):
-        snps, genes, test_snps, truth = simulate(args.family, 300, seed)
+        snps, genes, test_snps, truth = simulate(args.family, args.rows, seed)
         n_genes, n_snps = genes.shape[1], snps.shape[1]
         X = np.hstack([genes, snps])
         quarter, half = len(X) // 4, len(X) // 2
@@ -255,7 +272,7 @@ def main(argv=None):
         if args.init == "random":
             rbm.init_random(X)
         else:
-            rbm.init_pretrained(X, seed)
+            rbm.init_pretrained(X, seed, pcd=True if args.pretrain_pcd == "probabilities" else "tieleman")
         if args.batch_size:
             def gradient(X, rbm=rbm):
                 return rbm.sampled_joint_gradient(X, args.batch_size, args.pcd_chains)

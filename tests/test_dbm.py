@@ -312,6 +312,12 @@ def test_fit_defaults_and_presets():
     # pre-training: batch 1 up to 300 rows, then at most 300 updates per epoch (Julia: always 1)
     assert [DBM()._layer_specs(7, n)[0]["batch_size"] for n in (45, 300, 301, 1000, 3000)] == [1, 1, 2, 4, 10]
     assert jl._layer_specs(7, 3000)[0]["batch_size"] == 1
+    # pre-training chains: true Gibbs chains for a conditional fit, else Julia's chain of hidden probabilities
+    assert DBM()._layer_specs(7, 45, conditional=True)[0]["pcd"] == "tieleman"
+    assert DBM()._layer_specs(7, 45)[0]["pcd"] is True and jl._layer_specs(7, 45, conditional=True)[0]["pcd"] is True
+    assert DBM(pretrain_pcd=False)._layer_specs(7, 45)[1]["pcd"] is False
+    with pytest.raises(ValueError, match="pretrain_pcd"):
+        DBM(pretrain_pcd="gibbs")._layer_specs(7, 45)
     assert DBM(pretrain_batch_size=7)._layer_specs(7, 3000)[0]["batch_size"] == 7
     rates = DBM(epochs=3, learning_rate=0.003)._fine_tune_settings(45)["rates"]
     np.testing.assert_allclose(rates, [0.003, 0.003 * 11 / 12, 0.003 * 11 / 13])
@@ -331,7 +337,7 @@ def test_preset_equals_its_explicit_settings():
     common = dict(n_hiddens=[5, 3], epochs=4, pretrain_epochs=3, pretrain_learning_rate=0.01, seed=3)
     preset = DBM(preset="boltzmannmachines.jl", learning_rate=0.004, **common).fit(X)
     explicit = DBM(learning_rate=0.004, batch_size=40, gibbs_steps=5, sampler="synchronous",
-                   pretrain_centering=False, **common).fit(X)
+                   pretrain_centering=False, pretrain_pcd=True, **common).fit(X)
     for a, b in zip(preset.layers_, explicit.layers_):
         np.testing.assert_array_equal(a.weights_, b.weights_)
         np.testing.assert_array_equal(a.hidden_bias_, b.hidden_bias_)
@@ -496,7 +502,8 @@ def test_conditional_fine_tuning_raises_exact_conditional_likelihood():
     free = [0, 1, 2]
     gains = []
     for seed in (1, 2, 3):
-        params = dict(n_hiddens=[6, 3], pretrain_epochs=20, seed=seed)
+        # the same pre-training in both (a conditional fit's default is another chain, pretrain_pcd)
+        params = dict(n_hiddens=[6, 3], pretrain_epochs=20, pretrain_pcd=True, seed=seed)
         pretrained = DBM(epochs=0, **params).fit(X)
         tuned = DBM(epochs=300, **params).fit(X, condition_on=[3, 4, 5])
         np.testing.assert_array_equal(tuned.fine_tune_particles_[0][:, 3:], X[:, 3:])

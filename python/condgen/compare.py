@@ -149,8 +149,9 @@ def default_variants():
                      "from learning rate 0.03.", cost=1.2),
         ModelVariant("dbm-conditional", "DBM (condgen, conditional)", "dbm", _dbm_default,
                      "The same DBM fine-tuned for the conditional likelihood of the genes given the "
-                     "SNPs (fit(..., condition_on=SNP columns)): one persistent chain per training "
-                     "row with its SNPs clamped.", cost=1.0, conditional=True),
+                     "SNPs (fit(..., condition_on=SNP columns)): pre-training with true Gibbs "
+                     "chains, one persistent chain per training row with its SNPs clamped.",
+                     cost=1.0, conditional=True),
     ]
 
 

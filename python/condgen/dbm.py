@@ -50,7 +50,7 @@ class TrainLayer:
     epochs: int | None = None
     learning_rate: float | None = None
     batch_size: int | None = None
-    pcd: bool | None = None
+    pcd: bool | str | None = None
     cd_steps: int | None = None
     centering: bool | None = None
 
@@ -108,6 +108,9 @@ class DBM(Estimator):
     ``sampler``                  ``"alternating"``        ``"synchronous"``
     ``pretrain_centering``       True                     False
     ``pretrain_batch_size``      ``ceil(n_rows / 300)``   1
+    ``pretrain_pcd``             ``"tieleman"`` for a     True
+                                 conditional fit, else
+                                 True
     ``sample_conditional`` start ``"mean_field"``         ``"random"`` (``initparticles``)
     ============================ ======================== ==================================
 
@@ -118,29 +121,29 @@ class DBM(Estimator):
     and the alternating sampler reproduce the simulator's conditional distribution far better.
     Conditional sampling starts its chains from the mean-field state given the clamped values,
     because random chains can stay in a wrong mode of the upper layers (``sample_conditional``),
-    and pre-training makes at most 300 updates per epoch (``pretrain_batch_size``).
+    pre-training makes at most 300 updates per epoch (``pretrain_batch_size``), and for a
+    conditional fit it keeps true persistent Gibbs chains (``pretrain_pcd``, see below).
     ``preset="boltzmannmachines.jl"`` reproduces the seed's procedure. With either preset,
     ``pretrain_learning_rate=None`` means ``learning_rate`` when that is given (as Julia) and
     0.005 otherwise.
 
     On ``benchmarks/quality.py``'s settings (hidden layers [30, 10, 2], 300 pre-training epochs
-    at 0.002, 100 fine-tuning epochs, 40 conditional samples per test row after 50 sweeps) the
-    condgen defaults' worst cell is .028 +- .011 (seed, 300 rows), .041 +- .029 (wide), .049 +-
-    .020 (weak) over seeds 1-20, .023 +- .005 (seed, 1000 rows) and .018 +- .010 (3000 rows)
-    over seeds 1-10, against .085-.19 for the BoltzmannMachines.jl preset at learning rate
-    0.003, in 1.03-1.47x its fit time (``benchmarks/dbm_defaults_study.py``). On "wide" data the
-    joint fine-tuning's random stream alone moves group B's linked genes by +-0.07; fine-tuning
-    for the conditional (``fit(X, condition_on=snp_columns)``) removes that: .019 +- .011 over
-    seeds 1-20 (seed .023 +- .009), in less fit time than the joint fine-tuning. What is left: on
-    "weak" data (activation 0.6, noise 0.25) a bias that no fine-tuning or pre-training setting
-    tried removes, conditional fine-tuning included (.052 +- .018): the fitted DBM hardly tells the
-    first quarter's rows (few SNPs, linked genes raised) from the unlinked half, even on its
-    training rows (linked genes 0.31 in both against 0.35 and 0.28 Bayes-optimal). A 10-hidden-unit
-    RBM trained by the exact likelihood gradient (enumerated hidden states, 20,000 Adam steps)
-    does tell them apart (worst cell .013, .014, .039 on seeds 1-3; first quarter's linked genes
-    on seed 1's training rows 0.32 after 2,000 steps, 0.35 after 6,000): the model class holds
-    the answer, and the sampled gradients of 1000 updates do not reach it
-    (``benchmarks/exact_gradient_rbm.py``).
+    at 0.002, 100 fine-tuning epochs, 40 conditional samples per test row after 50 sweeps, seeds
+    1-20, 300 rows) the condgen defaults' worst cell is .027 +- .012 (seed setting), .043 +- .040
+    (20 SNPs x 100 genes, "wide") and .050 +- .020 (activation 0.6, noise 0.25, "weak"), against
+    .087-.098 for the BoltzmannMachines.jl preset at learning rate 0.003. On wide data the joint
+    fine-tuning's random stream alone moves group B's linked genes by +-0.07; fine-tuning for the
+    conditional (``fit(X, condition_on=snp_columns)``) removes that: seed .023 +- .010, wide .016
+    +- .006, weak .034 +- .016 (``benchmarks/dbm_defaults_study.py``). On weak data the DBM
+    pre-trained with BoltzmannMachines.jl's chain hardly tells the first quarter's rows (few
+    SNPs, linked genes raised) from the unlinked half, and no fine-tuning setting repaired that
+    (conditional fine-tuning .051 +- .019); true Gibbs chains in pre-training learn the split
+    (``benchmarks/exact_gradient_rbm.py``: a 10-hidden-unit RBM pre-trained on weak data has
+    worst cell .036 at 300 rows and .027 at 3000 with them, .089 and .065 with the chain of
+    probabilities; conditional DBM fits .019 at 1000 rows and .017 at 3000, seeds 1-5, against
+    .045 and .041). For the joint fine-tuning the
+    Gibbs chains measured worse on the other settings (seed .035 +- .021, wide .056 +- .033),
+    hence the preset's ``pretrain_pcd`` depends on ``condition_on``.
 
     Parameters
     ----------
@@ -182,9 +185,16 @@ class DBM(Estimator):
     mean_field_tol, mean_field_max_iter : float, int
         Mean-field iteration stops when the largest change is at most ``mean_field_tol`` or after
         ``mean_field_max_iter`` iterations (Julia has no cap).
-    pretrain_pcd : bool
-        Persistent contrastive divergence in pre-training (BoltzmannMachines.jl's variant, whose
-        chain holds hidden probabilities); False: plain CD.
+    pretrain_pcd : {True, False, "tieleman"}, optional
+        Negative phase of pre-training, as :class:`BernoulliRBM`'s ``pcd`` with one chain per
+        batch row: ``"tieleman"`` keeps sampled states in true persistent Gibbs chains, True is
+        BoltzmannMachines.jl's persistent chain of hidden probabilities computed from mean
+        visible units (not a Gibbs chain of the model, ``boltzmann.md`` §2.3), False plain CD.
+        ``None``: the preset's (table above). A single Gibbs chain is noisier than the chain of
+        probabilities: on a toy of 3 noisy copies of 3 fair columns (120 rows, layers [6, 3]) it
+        pre-trains to a lower exact conditional likelihood (-1.05 against -1.00 nats per row
+        after fine-tuning, 300 pre-training epochs at 0.002; -1.66 against -1.33 after 20 epochs
+        at 0.005): compare both on held-out rows where the data are small or pre-training short.
     pretrain_cd_steps : int
         Gibbs steps of the pre-training negative phase.
     pretrain_centering : bool, optional
@@ -257,7 +267,7 @@ class DBM(Estimator):
     def __init__(self, n_hiddens=None, epochs=10, pretrain_epochs=None, learning_rate=None,
                  pretrain_learning_rate=None, fine_tune_learning_rates=None, pretrain_batch_size=None,
                  batch_size=None, n_particles=100, gibbs_steps=None, mean_field_tol=1e-3,
-                 mean_field_max_iter=1000, pretrain_pcd=True, pretrain_cd_steps=1,
+                 mean_field_max_iter=1000, pretrain_pcd=None, pretrain_cd_steps=1,
                  pretrain_centering=None, pretrain_offset_rate=0.0, pretrain_layers=None,
                  sampler=None, preset="condgen", dtype=np.float64, seed=None, monitor=None,
                  pretrain_monitor=None, progress=False):
@@ -385,8 +395,9 @@ class DBM(Estimator):
             "learning_rate": learning_rate,
         }
 
-    def _layer_specs(self, n_visible, n_rows):
-        """Per-layer pre-training settings with the DBM defaults filled in."""
+    def _layer_specs(self, n_visible, n_rows, conditional=False):
+        """Per-layer pre-training settings with the DBM defaults filled in (``conditional``: for
+        a fit with ``condition_on``)."""
         preset = check_choice(self.preset, "preset", _PRESETS)
         jl = preset == "boltzmannmachines.jl"
         if self.pretrain_learning_rate is not None:
@@ -400,7 +411,7 @@ class DBM(Estimator):
             "learning_rate": default_rate,
             "batch_size": ((1 if jl else max(1, math.ceil(n_rows / _PRETRAIN_UPDATES_PER_EPOCH)))
                            if self.pretrain_batch_size is None else self.pretrain_batch_size),
-            "pcd": self.pretrain_pcd,
+            "pcd": ("tieleman" if conditional and not jl else True) if self.pretrain_pcd is None else self.pretrain_pcd,
             "cd_steps": self.pretrain_cd_steps,
             "centering": (not jl) if self.pretrain_centering is None else self.pretrain_centering,
         }
@@ -413,6 +424,9 @@ class DBM(Estimator):
                 spec[field] = default if value is None else value
             spec["learning_rate"] = check_real(spec["learning_rate"], f"pre-training learning rate of layer {i}",
                                                minimum=0.0)
+            if not (isinstance(spec["pcd"], (bool, np.bool_)) or spec["pcd"] == "tieleman"):
+                raise ValueError(f"pre-training pcd of layer {i} (pretrain_pcd) must be True, False or 'tieleman', "
+                                 f"got {spec['pcd']!r}")
             specs.append(spec)
         return specs
 
@@ -453,7 +467,7 @@ class DBM(Estimator):
             raise ValueError("condition_on names no column: pass None to fine-tune the joint likelihood")
         if len(clamped) == n_visible:
             raise ValueError("condition_on must leave at least one visible column free")
-        specs = self._layer_specs(n_visible, n)
+        specs = self._layer_specs(n_visible, n, conditional=bool(clamped))
         settings = self._fine_tune_settings(n)
         offset_rate = check_real(self.pretrain_offset_rate, "pretrain_offset_rate", 0.0, 1.0)
         if self.monitor is not None and not callable(self.monitor):

@@ -7,6 +7,8 @@
 #include <limits>
 #include <type_traits>
 
+#include <immintrin.h>
+
 #include "condgen/types.hpp"
 
 namespace condgen {
@@ -179,6 +181,45 @@ inline double log_sum_exp(const Eigen::DenseBase<Derived>& x) {
   const double shift = static_cast<double>(x.maxCoeff());
   if (!std::isfinite(shift)) return shift;  // +inf, or every term -inf
   return shift + std::log((x.derived().template cast<double>().array() - shift).exp().sum());
+}
+
+/// Room `active_units` may write past the last index.
+constexpr Index kActiveSlack = 16;
+
+/// Indices of the non-zero entries of a row (e.g. the active units of binary states), in order and
+/// without branches. May write garbage into the kActiveSlack entries after the last index.
+template <class T>
+Index active_units(const T* row, Index n, Index* out) {
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+  // Eight entries per step: compare, compress the indices in a register (a compressing store
+  // to memory is slow on some CPUs) and store all eight lanes.
+  static_assert(sizeof(Index) == 8);
+  Index count = 0;
+  __m512i lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m512i eight = _mm512_set1_epi64(8);
+  for (Index b = 0; b < n; b += 8) {
+    const __mmask8 valid = n - b >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (n - b)) - 1u);
+    __mmask8 on;
+    if constexpr (std::is_same_v<T, double>) {
+      on = _mm512_cmp_pd_mask(_mm512_maskz_loadu_pd(valid, row + b), _mm512_setzero_pd(), _CMP_NEQ_UQ);
+    } else {
+      on = static_cast<__mmask8>(
+          _mm256_cmp_ps_mask(_mm256_maskz_loadu_ps(valid, row + b), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+    }
+    on &= valid;
+    _mm512_storeu_si512(out + count, _mm512_maskz_compress_epi64(on, lanes));
+    count += __builtin_popcount(on);
+    lanes = _mm512_add_epi64(lanes, eight);
+  }
+  return count;
+#else
+  Index count = 0;
+  for (Index j = 0; j < n; ++j) {
+    out[count] = j;
+    count += row[j] != T(0);
+  }
+  return count;
+#endif
 }
 
 }  // namespace condgen
